@@ -1,0 +1,118 @@
+"""The Prefect flow behind `ptsm run`: ingest → read+extract → assemble → publish."""
+
+from __future__ import annotations
+
+import platform
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+from prefect import flow, get_run_logger, task
+from prefect.task_runners import ThreadPoolTaskRunner
+
+from pipeline.assemble import assemble_tables
+from pipeline.config import PIPELINE_VERSION, SOURCES_FILE, Settings
+from pipeline.ingest import Ingested
+from pipeline.publish import publish
+from pipeline.sources import Source, load_sources_file, sources_from_folder
+from pipeline.stages import DocResult, ingest_stage, process_stage
+from schemas.tables import SCHEMA_VERSION
+
+
+@dataclass
+class RunSummary:
+    """What a run did, for the console and the manifest."""
+
+    run_id: str
+    out: str
+    n_sources: int = 0
+    n_documents: int = 0
+    n_passages: int = 0
+    counts: dict[str, int] = field(default_factory=dict)
+    quarantined: list[dict[str, Any]] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def exit_status(self) -> int:
+        return 3 if self.quarantined else 0
+
+
+def resolve_sources(settings: Settings) -> list[Source]:
+    """The sources of the run: the sources file if given (or present in the raw folder)."""
+    if settings.sources_file is not None:
+        return load_sources_file(settings.sources_file)
+    return sources_from_folder(settings.raw_dir, exclude=(settings.store,))
+
+
+@task(name="ingest", retries=2, retry_delay_seconds=[1, 5])
+def ingest_task(source: Source, settings: Settings) -> Ingested | dict[str, Any]:
+    return ingest_stage(source, settings)
+
+
+@task(name="read-and-extract")
+def process_task(ingested: Ingested) -> DocResult:
+    result = process_stage(ingested)
+    n = len(result.rows.get("passages", []))
+    state = "quarantined" if result.quarantine else f"{n} passages"
+    get_run_logger().info("%s → %s (%s)", ingested.source_id, result.department_code, state)
+    return result
+
+
+@flow(name="ptsm-run", log_prints=True)
+def ptsm_run(settings: Settings) -> RunSummary:
+    """Ingest every source, read and extract each document, publish the dataset."""
+    started = time.perf_counter()
+    run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ-") + uuid.uuid4().hex[:6]
+    logger = get_run_logger()
+    sources = resolve_sources(settings)
+    logger.info("run %s: %d sources → %s", run_id, len(sources), settings.out)
+
+    ingested_futures = [ingest_task.submit(s, settings) for s in sources]
+    ingested: list[Ingested] = []
+    quarantine: list[dict[str, Any]] = []
+    for fut in ingested_futures:
+        value = fut.result()
+        (ingested if isinstance(value, Ingested) else quarantine).append(value)
+
+    results = [f.result() for f in [process_task.submit(i) for i in ingested]]
+    tables = assemble_tables(results, quarantine)
+    summary = RunSummary(run_id=run_id, out=str(settings.out), n_sources=len(sources))
+    summary.counts = {name: t.num_rows for name, t in tables.items()}
+    summary.n_documents = summary.counts["documents"]
+    summary.n_passages = summary.counts["passages"]
+    summary.quarantined = tables["quarantine"].to_pylist()
+    summary.seconds = round(time.perf_counter() - started, 2)
+    publish(tables, Path(settings.out), manifest=_manifest(summary, settings, sources))
+    logger.info("published %d documents, %d passages in %.1f s",
+                summary.n_documents, summary.n_passages, summary.seconds)
+    return summary
+
+
+def run(settings: Settings) -> RunSummary:
+    """Run the flow with the task runner the settings ask for."""
+    runner = ThreadPoolTaskRunner(max_workers=max(1, settings.workers))
+    return ptsm_run.with_options(task_runner=runner)(settings)
+
+
+def _manifest(summary: RunSummary, settings: Settings, sources: list[Source]) -> dict[str, Any]:
+    libs = ["pdfplumber", "python-docx", "selectolax", "spacy", "rapidfuzz", "pyarrow",
+            "prefect"]
+    return {
+        "run_id": summary.run_id,
+        "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "seconds": summary.seconds,
+        "pipeline_version": PIPELINE_VERSION,
+        "schema_version": SCHEMA_VERSION,
+        "python": platform.python_version(),
+        "libraries": {name: version(name) for name in libs},
+        "sources": [s.id for s in sources],
+        "sources_file": str(settings.sources_file) if settings.sources_file else None,
+        "quarantined": len(summary.quarantined),
+    }
+
+
+__all__ = ["SOURCES_FILE", "RunSummary", "ptsm_run", "resolve_sources", "run"]

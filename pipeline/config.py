@@ -1,0 +1,31 @@
+"""Run settings: where inputs come from, where the dataset goes, and safety limits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PIPELINE_VERSION = "0.1.0"
+DEFAULT_RAW = Path("data/raw")
+DEFAULT_OUT = Path("data/curated")
+SOURCES_FILE = "sources.toml"
+
+
+@dataclass
+class Settings:
+    """Settings of one run. Defaults suit the shipped samples."""
+
+    raw_dir: Path = DEFAULT_RAW
+    out: str = str(DEFAULT_OUT)  # a local path (or, later, any pyarrow/fsspec URI)
+    sources_file: Path | None = None  # a sources.toml; None = walk raw_dir
+    store_dir: Path | None = None  # content-addressed raw store; default <raw_dir>/store
+    workers: int = 2
+    task_runner: str = "thread"  # thread | dask
+    dask_address: str | None = None
+    max_bytes: int = 100 * 1024 * 1024  # larger inputs are quarantined
+    http_timeout_s: float = 30.0
+    allowed_roots: list[Path] = field(default_factory=list)  # file sources must live here
+
+    @property
+    def store(self) -> Path:
+        return self.store_dir or (self.raw_dir / "store")

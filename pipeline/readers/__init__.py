@@ -1,0 +1,29 @@
+"""Readers turn raw files into the Document IR; they know formats, not PTSMs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pipeline.document import Document
+from pipeline.readers.errors import ReaderError
+from pipeline.sniff import DOCX, HTML, PDF, TEXT
+
+
+def read_document(path: Path, media_type: str, *, source_uri: str, doc_id: str) -> Document:
+    """Read `path` with the reader of its (sniffed) media type."""
+    if media_type == PDF:
+        from pipeline.readers.pdf import read_pdf as reader
+    elif media_type == DOCX:
+        from pipeline.readers.docx import read_docx as reader
+    elif media_type == HTML:
+        from pipeline.readers.html import read_html as reader
+    elif media_type == TEXT:
+        from pipeline.readers.text import read_text as reader
+    else:
+        raise ReaderError(f"no reader for media type {media_type!r}", "unsupported_type")
+    doc = reader(path, source_uri=source_uri, doc_id=doc_id)
+    doc.media_type = media_type
+    return doc
+
+
+__all__ = ["ReaderError", "read_document"]

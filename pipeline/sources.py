@@ -1,0 +1,88 @@
+"""The list of sources of a run: a `sources.toml` file or every file of a folder."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.config import SOURCES_FILE
+
+
+class SourcesError(Exception):
+    """The sources list itself is unusable (a usage/configuration error, exit status 2)."""
+
+
+@dataclass(frozen=True)
+class Source:
+    """One input: a URL or a local path, with an optional département hint."""
+
+    id: str
+    uri: str  # http(s)://…, file://… or an absolute local path
+    department: str | None = None
+    url: str | None = None  # public URL the local copy represents (informative)
+    title: str | None = None
+
+    @property
+    def is_remote(self) -> bool:
+        return self.uri.startswith(("http://", "https://"))
+
+    @property
+    def local_path(self) -> Path:
+        return Path(self.uri.removeprefix("file://"))
+
+
+def load_sources_file(path: Path) -> list[Source]:
+    """Parse a sources.toml (format in DESIGN.md); relative paths are relative to the file."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise SourcesError(f"sources file not found: {path}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise SourcesError(f"{path}: invalid TOML: {exc}") from exc
+    entries = data.get("source")
+    if not isinstance(entries, list) or not entries:
+        raise SourcesError(f"{path}: no [[source]] entries")
+    sources: list[Source] = []
+    seen: set[str] = set()
+    for i, entry in enumerate(entries, 1):
+        if not isinstance(entry, dict) or not entry.get("uri"):
+            raise SourcesError(f"{path}: source #{i} has no 'uri'")
+        uri = str(entry["uri"])
+        if "://" not in uri and not Path(uri).is_absolute():
+            uri = str((path.parent / uri).resolve())
+        sid = str(entry.get("id") or Path(uri).name)
+        if sid in seen:
+            raise SourcesError(f"{path}: duplicate source id {sid!r}")
+        seen.add(sid)
+        dept = entry.get("department")
+        sources.append(
+            Source(
+                id=sid,
+                uri=uri,
+                department=str(dept) if dept not in (None, "") else None,
+                url=entry.get("url"),
+                title=entry.get("title"),
+            )
+        )
+    return sources
+
+
+def sources_from_folder(folder: Path, *, exclude: tuple[Path, ...] = ()) -> list[Source]:
+    """Every regular file under `folder` (sorted), except sources.toml, hidden files, `exclude`."""
+    if not folder.is_dir():
+        raise SourcesError(f"raw folder not found: {folder}")
+    excluded = [e.resolve() for e in exclude]
+    sources = []
+    for path in sorted(folder.rglob("*")):
+        rel = path.relative_to(folder)
+        if not path.is_file() or path.name == SOURCES_FILE:
+            continue
+        if any(part.startswith(".") for part in rel.parts):
+            continue
+        if any(path.resolve().is_relative_to(e) for e in excluded):
+            continue
+        sources.append(Source(id=str(rel), uri=str(path.resolve())))
+    if not sources:
+        raise SourcesError(f"no input files in {folder}")
+    return sources

@@ -1,0 +1,156 @@
+"""The stages of a run as plain functions over plain data (Prefect only orchestrates them)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import traceback
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from extractors.departments import detect_department
+
+from pipeline.config import Settings
+from pipeline.document import Document
+from pipeline.ingest import Ingested, IngestError, ingest_source
+from pipeline.readers import ReaderError, read_document
+from pipeline.sources import Source
+from schemas.vocabularies import UNKNOWN_DEPARTMENT
+
+
+@dataclass
+class DocResult:
+    """Everything one document contributes to the dataset, as rows per table."""
+
+    doc_id: str
+    department_code: str
+    rows: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    quarantine: list[dict[str, Any]] = field(default_factory=list)
+
+
+def stable_id(*parts: object) -> str:
+    """Deterministic 16-hex id from the parts (same input → same id)."""
+    return hashlib.sha1("\x1f".join(str(p) for p in parts).encode()).hexdigest()[:16]
+
+
+def quarantine_row(source: Source | Ingested, stage: str, error_type: str, message: str,
+                   sha256: str | None = None) -> dict[str, Any]:
+    return {
+        "source_id": getattr(source, "id", None) or getattr(source, "source_id", None),
+        "source_uri": getattr(source, "uri", None) or getattr(source, "source_uri", ""),
+        "sha256": sha256 or getattr(source, "sha256", None),
+        "stage": stage,
+        "error_type": error_type,
+        "message": message,
+        "seen_at": datetime.now(UTC),
+    }
+
+
+def ingest_stage(source: Source, settings: Settings) -> Ingested | dict[str, Any]:
+    """Ingest one source; a failure becomes a quarantine row instead of an exception."""
+    try:
+        return ingest_source(source, settings)
+    except IngestError as exc:
+        return quarantine_row(source, "ingest", exc.error_type, str(exc), exc.sha256)
+    except OSError as exc:
+        return quarantine_row(source, "ingest", "io_error", f"{source.uri}: {exc}")
+
+
+def process_stage(ingested: Ingested) -> DocResult:
+    """Read one ingested document and extract its rows. Never raises."""
+    try:
+        doc = read_document(Path(ingested.raw_path), ingested.media_type,
+                            source_uri=ingested.source_uri, doc_id=ingested.doc_id)
+    except ReaderError as exc:
+        return _failed(ingested, "read", exc.error_type, f"{ingested.source_uri}: {exc}")
+    except Exception as exc:  # a reader bug must not crash the batch
+        return _failed(ingested, "read", "reader_crash", _describe(ingested, exc))
+    try:
+        return extract_rows(doc, ingested)
+    except Exception as exc:
+        return _failed(ingested, "extract", "extractor_crash", _describe(ingested, exc))
+
+
+def extract_rows(doc: Document, ingested: Ingested) -> DocResult:
+    """Turn a Document into rows of the published tables."""
+    match = detect_department(doc.text, title=doc.title,
+                              url=doc.meta.get("canonical_url") or ingested.public_url,
+                              hint=ingested.department_hint)
+    dept = match.code or UNKNOWN_DEPARTMENT
+    result = DocResult(doc_id=doc.doc_id, department_code=dept)
+    result.rows["documents"] = [{
+        "doc_id": doc.doc_id,
+        "department_code": dept,
+        "source_id": ingested.source_id,
+        "source_uri": ingested.source_uri,
+        "media_type": doc.media_type,
+        "title": doc.title,
+        "sha256": ingested.sha256,
+        "raw_path": ingested.raw_path,
+        "n_pages": doc.n_pages,
+        "n_blocks": len(doc.blocks),
+        "status": doc.status,
+        "error": "; ".join(doc.warnings) or None,
+        "department_name": match.name,
+        "department_scope": match.scope,
+        "department_evidence": match.evidence,
+        "ingested_at": datetime.fromisoformat(ingested.fetched_at),
+        "version": 1,
+        "is_current": True,
+    }]
+    result.rows["passages"] = passage_rows(doc, dept)
+    return result
+
+
+def passage_rows(doc: Document, dept: str) -> list[dict[str, Any]]:
+    rows = []
+    for b in doc.blocks:
+        rows.append({
+            "passage_id": passage_id(doc.doc_id, b.seq, b.text),
+            "doc_id": doc.doc_id,
+            "department_code": dept,
+            "seq": b.seq,
+            "page": b.page,
+            "page_end": b.page_end,
+            "kind": b.kind,
+            "level": b.level,
+            "section_path": b.section_path,
+            "text": b.text,
+            "rows_json": json.dumps(b.rows, ensure_ascii=False) if b.rows is not None else None,
+            "bbox": list(b.bbox) if b.bbox else None,
+            "font_size": b.style.get("font_size"),
+            "bold": b.style.get("bold"),
+        })
+    return rows
+
+
+def passage_id(doc_id: str, seq: int, text: str) -> str:
+    return stable_id(doc_id, seq, text)
+
+
+def _failed(ingested: Ingested, stage: str, error_type: str, message: str) -> DocResult:
+    result = DocResult(doc_id=ingested.doc_id, department_code=UNKNOWN_DEPARTMENT)
+    result.quarantine.append(quarantine_row(ingested, stage, error_type, message))
+    result.rows["documents"] = [{
+        "doc_id": ingested.doc_id,
+        "department_code": ingested.department_hint or UNKNOWN_DEPARTMENT,
+        "source_id": ingested.source_id,
+        "source_uri": ingested.source_uri,
+        "media_type": ingested.media_type,
+        "sha256": ingested.sha256,
+        "raw_path": ingested.raw_path,
+        "status": "failed",
+        "error": message,
+        "ingested_at": datetime.fromisoformat(ingested.fetched_at),
+        "version": 1,
+        "is_current": True,
+    }]
+    return result
+
+
+def _describe(ingested: Ingested, exc: Exception) -> str:
+    where = traceback.extract_tb(exc.__traceback__)[-1]
+    return (f"{ingested.source_uri}: unexpected {type(exc).__name__}: {exc} "
+            f"(at {Path(where.filename).name}:{where.lineno}); please report this document")

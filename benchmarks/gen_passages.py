@@ -5,7 +5,8 @@ like PTSM prose. Every passage has a ``true_cluster``: the members of a true clu
 exact copies, formatting variants (case, quotes, dashes, bullets, enumerators, spacing) or
 OCR-noisy copies (1-3 character confusions: e/s, m/rn, l'/T, accents lost, doubled or
 dropped letters) of one original, spread over documents and départements. Hard negatives
-are built in: template lines that differ only by a number ("Fiche action n°12 : …" vs
+are built in: lines sharing an opening but not their continuation, template lines that
+differ only by a number ("Fiche action n°12 : …" vs
 "n°13 : …", years) are different true clusters, and short template lines ("Créer un groupe
 pilote") repeat many times as one true cluster.
 """
@@ -116,6 +117,15 @@ def generate(n: int, seed: int = 0) -> pd.DataFrame:
                 size = int(rng.integers(1, 4))
                 for k in range(size):
                     texts.append(base if k == 0 else _format_variant(rng, base))
+                    truth.append(group)
+                group += 1
+            continue
+        if r < 0.10:  # shared-prefix family: same opening, different continuations
+            prefix = _sentence(rng, vocab, p, 4, 9).rstrip(".:; ")
+            for _ in range(int(rng.integers(2, 4))):
+                base = prefix + " " + _sentence(rng, vocab, p, 5, 14).lower()
+                for k in range(int(rng.integers(1, 3))):
+                    texts.append(base if k == 0 else _ocr_variant(rng, base))
                     truth.append(group)
                 group += 1
             continue

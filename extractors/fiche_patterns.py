@@ -18,7 +18,8 @@ _NO = r"(?:n\s*[°o]\s*\.?\s*:?\s*|no\.?\s+|numero\s+)?"
 _SUFFIX = r"(?:\s*(?P<suffix>bis|ter|quater)\b)?"
 _SEP = r"\s*(?:[:\-–—.)]\s*)?"
 FICHE_HEADING = re.compile(
-    r"^\s*(?P<kind>fiches?[\s\-‐]*actions?|fiche)\s*" + _NO + _NUM + _SUFFIX + _SEP + r"(?P<rest>.*)$",
+    r"^\s*(?P<kind>fiches?[\s\-‐]*actions?|fiche)\s*" + _NO + _NUM + _SUFFIX + _SEP
+    + r"(?P<rest>.*)$",
     re.S,
 )
 # "Action 2.1 – …" / "Action n°4 : …": only used when the document has no "Fiche" headings.
@@ -78,7 +79,8 @@ BODY_FIELDS = frozenset({"pilotes", "partenaires", "objectifs_strategiques",
                          "objectifs_operationnels", "moyens", "territoire_public", "territoire",
                          "public_cible", "indicateurs", "liens"})
 # Values meaning "nobody yet".
-UNDEFINED_VALUES = re.compile(r"^\s*(?:a\s+definir|a\s+determiner|non\s+defini|nc|-+|x+|\?)?\s*\.?$")
+UNDEFINED_VALUES = re.compile(
+    r"^\s*(?:a\s+definir|a\s+determiner|non\s+defini|nc|-+|x+|\?)?\s*\.?$")
 
 # --- operational table columns (header cell → column role) -------------------------------
 OPERATIONAL_HEADER = re.compile(r"^objectifs?\s+operationnels?|^actions?\s+a\s+mener|^etapes?\b")

@@ -12,10 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from prefect import flow, get_run_logger, task
+from prefect.cache_policies import CacheKeyFnPolicy
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from pipeline.assemble import assemble_tables
-from pipeline.config import PIPELINE_VERSION, SOURCES_FILE, Settings
+from pipeline.config import PIPELINE_VERSION, SOURCES_FILE, Settings, code_fingerprint
 from pipeline.ingest import Ingested
 from pipeline.publish import publish
 from pipeline.sources import Source, load_sources_file, sources_from_folder
@@ -32,6 +33,8 @@ class RunSummary:
     n_sources: int = 0
     n_documents: int = 0
     n_passages: int = 0
+    n_processed: int = 0  # documents read and extracted in this run
+    n_reused: int = 0  # unchanged documents whose cached result was reused
     counts: dict[str, int] = field(default_factory=dict)
     quarantined: list[dict[str, Any]] = field(default_factory=list)
     seconds: float = 0.0
@@ -53,13 +56,27 @@ def ingest_task(source: Source, settings: Settings) -> Ingested | dict[str, Any]
     return ingest_stage(source, settings)
 
 
-@task(name="read-and-extract")
-def process_task(ingested: Ingested) -> DocResult:
+@task(name="read-and-extract", persist_result=True)
+def process_task(ingested: Ingested, run_id: str) -> DocResult:
+    """Read and extract one document; cached on its content hash and the code fingerprint."""
     result = process_stage(ingested)
+    result.run_id = run_id
     n = len(result.rows.get("passages", []))
     state = "quarantined" if result.quarantine else f"{n} passages"
     get_run_logger().info("%s → %s (%s)", ingested.source_id, result.department_code, state)
     return result
+
+
+def _content_key(fingerprint: str):
+    def key(_ctx: object, params: dict[str, Any]) -> str:
+        return f"doc-{params['ingested'].sha256}-{fingerprint}"
+    return key
+
+
+def _cached_process_task(settings: Settings):
+    policy = CacheKeyFnPolicy(cache_key_fn=_content_key(code_fingerprint()))
+    return process_task.with_options(
+        cache_policy=policy.configure(key_storage=settings.store / ".cache" / "keys"))
 
 
 @flow(name="ptsm-run", log_prints=True)
@@ -78,17 +95,21 @@ def ptsm_run(settings: Settings) -> RunSummary:
         value = fut.result()
         (ingested if isinstance(value, Ingested) else quarantine).append(value)
 
-    results = [f.result() for f in [process_task.submit(i) for i in ingested]]
+    processor = _cached_process_task(settings)
+    results = [f.result() for f in [processor.submit(i, run_id) for i in ingested]]
     tables = assemble_tables(results, quarantine)
     summary = RunSummary(run_id=run_id, out=str(settings.out), n_sources=len(sources))
     summary.counts = {name: t.num_rows for name, t in tables.items()}
     summary.n_documents = summary.counts["documents"]
     summary.n_passages = summary.counts["passages"]
+    summary.n_processed = sum(r.run_id == run_id for r in results)
+    summary.n_reused = len(results) - summary.n_processed
     summary.quarantined = tables["quarantine"].to_pylist()
     summary.seconds = round(time.perf_counter() - started, 2)
     publish(tables, Path(settings.out), manifest=_manifest(summary, settings, sources))
-    logger.info("published %d documents, %d passages in %.1f s",
-                summary.n_documents, summary.n_passages, summary.seconds)
+    logger.info("published %d documents (%d processed, %d unchanged), %d passages in %.1f s",
+                summary.n_documents, summary.n_processed, summary.n_reused, summary.n_passages,
+                summary.seconds)
     return summary
 
 
@@ -112,6 +133,9 @@ def _manifest(summary: RunSummary, settings: Settings, sources: list[Source]) ->
         "sources": [s.id for s in sources],
         "sources_file": str(settings.sources_file) if settings.sources_file else None,
         "quarantined": len(summary.quarantined),
+        "documents_processed": summary.n_processed,
+        "documents_unchanged": summary.n_reused,
+        "code_fingerprint": code_fingerprint(),
     }
 
 

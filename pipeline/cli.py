@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -41,15 +42,25 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
                     store_dir=args.store, workers=args.workers, task_runner=args.task_runner)
 
 
+def _prefect_environment(settings: Settings) -> None:
+    """Keep cached results with the raw store and keep Prefect quiet and offline."""
+    os.environ.setdefault("PREFECT_RESULTS_LOCAL_STORAGE_PATH",
+                          str((settings.store / ".cache" / "results").resolve()))
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO")
+
+
 def cmd_run(args: argparse.Namespace) -> int:
+    settings = settings_from_args(args)
+    _prefect_environment(settings)
     from flows.run_flow import run
 
-    settings = settings_from_args(args)
     summary = run(settings)
     print()
     print(f"ptsm run {summary.run_id}")
     print(f"  sources read   {summary.n_sources}")
-    print(f"  documents      {summary.n_documents}")
+    print(f"  documents      {summary.n_documents} "
+          f"({summary.n_processed} read, {summary.n_reused} unchanged)")
     print(f"  passages       {summary.n_passages}")
     for name, count in summary.counts.items():
         if name not in ("documents", "passages") and count:

@@ -29,3 +29,21 @@ class Settings:
     @property
     def store(self) -> Path:
         return self.store_dir or (self.raw_dir / "store")
+
+
+def code_fingerprint() -> str:
+    """Hash of the code and reference data of readers and extractors.
+
+    Cached per-document results are keyed on the content hash plus this
+    fingerprint, so any change to the code that produced them invalidates them.
+    """
+    import hashlib
+
+    root = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256(PIPELINE_VERSION.encode())
+    for package in ("pipeline", "extractors", "schemas"):
+        for path in sorted((root / package).rglob("*")):
+            if path.suffix in {".py", ".csv", ".json", ".toml"} and path.is_file():
+                digest.update(str(path.relative_to(root)).encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]

@@ -244,11 +244,17 @@ def build_clusters(df: pd.DataFrame, keys: list[str], canon_rows: pd.Series,
                    settings: DedupSettings) -> pd.DataFrame:
     """One row per cluster, singletons included."""
     g = df.groupby("cluster_id", sort=True)
+    pairs = (df[["cluster_id", "department_code"]].astype(str).drop_duplicates()
+             .sort_values(["cluster_id", "department_code"]))
+    cid = pairs["cluster_id"].to_numpy()
+    cuts = np.flatnonzero(cid[1:] != cid[:-1]) + 1
+    depts = pd.Series([list(part) for part in np.split(pairs["department_code"].to_numpy(), cuts)],
+                      index=cid[np.r_[0, cuts]] if len(cid) else [], dtype=object)
     clusters = pd.DataFrame({
         "size": g.size(),
         "n_documents": g["doc_id"].nunique(),
-        "department_codes": g["department_code"].agg(lambda s: sorted(set(map(str, s)))),
-    }).reset_index()
+        "department_codes": depts,
+    }).rename_axis("cluster_id").reset_index()
     canon = df.loc[canon_rows.to_numpy(), ["cluster_id", "passage_id", "text", "key_idx"]]
     canon = canon.rename(columns={"passage_id": "canonical_passage_id"})
     clusters = clusters.merge(canon, on="cluster_id", how="left")

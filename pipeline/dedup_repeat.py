@@ -9,8 +9,9 @@ legitimate French doublings ("nous nous", "vous vous").
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
+
+from pipeline.textnorm import fold_same_length
 
 # A run of words (group 1) on one line, starting after a space (or at the start), followed by
 # spaces and the same run again. Tabs and newlines (table cells, lines) never separate copies.
@@ -28,13 +29,15 @@ class RepeatSettings:
     min_single_word_chars: int = 2
 
 
-def _fold_same_length(text: str) -> str:
-    """Lower-case and strip accents, one output character per input character."""
-    out = []
-    for ch in text:
-        base = unicodedata.normalize("NFD", ch)[0].lower()
-        out.append(base if len(base) == 1 else ch)
-    return "".join(out)
+def _may_repeat(folded: str) -> bool:
+    """Cheap necessary condition: a doubled word or a word bigram seen twice."""
+    words = _WORD.findall(folded)
+    seen: set[tuple[str, str]] = set()
+    for a, b in zip(words, words[1:], strict=False):
+        if a == b or (a, b) in seen:
+            return True
+        seen.add((a, b))
+    return False
 
 
 def _counts(run: str, settings: RepeatSettings) -> bool:
@@ -52,8 +55,10 @@ def find_internal_repeats(
 ) -> list[tuple[int, int]]:
     """Character spans (start, end) of the *second* copies of immediately repeated runs."""
     settings = settings or RepeatSettings()
-    folded = _fold_same_length(text)
+    folded = fold_same_length(text)
     spans: list[tuple[int, int]] = []
+    if not _may_repeat(folded):
+        return spans
     pos = 0
     while True:
         m = _REPEAT.search(folded, pos)

@@ -28,6 +28,7 @@ class DocResult:
     department_code: str
     rows: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     quarantine: list[dict[str, Any]] = field(default_factory=list)
+    run_id: str | None = None  # the run that produced this result (cached results keep theirs)
 
 
 def stable_id(*parts: object) -> str:

@@ -44,6 +44,9 @@ _DIGIT_IN_WORD = str.maketrans({"0": "o", "1": "l", "5": "s", "8": "b"})
 _DIGIT_INSIDE_LETTERS = re.compile(r"(?<=[a-z])[0158]+(?=[a-z])")
 _LETTER_DIGIT_EDGE = re.compile(r"(?<=[a-z])(?=\d)|(?<=\d)(?=[a-z])")
 _HAS_ALPHA = re.compile(r"[a-z]")
+_MIXED = re.compile(r"[a-z]\d|\d[a-z]")
+_LOWER = re.compile(r"[a-zà-ÿ]")
+_UPPER = re.compile(r"[A-ZÀ-Þ]")
 _HAS_DIGIT = re.compile(r"\d")
 _NUMBER = re.compile(r"(?<![0-9a-z])\d+(?![0-9a-z])")
 
@@ -62,9 +65,39 @@ def fold(text: str) -> str:
     return unicodedata.normalize("NFKC", text).translate(_CHAR_MAP)
 
 
+class _AccentTable(dict):
+    """str.translate table, filled lazily: a character -> itself without combining marks."""
+
+    def __missing__(self, code: int) -> str:
+        ch = chr(code)
+        base = "".join(c for c in unicodedata.normalize("NFD", ch) if not unicodedata.combining(c))
+        self[code] = base
+        return base
+
+
+class _FoldOneTable(dict):
+    """str.translate table: a character -> one lower-case, accent-less character (same
+    length, so offsets are preserved); characters that would change length stay as is."""
+
+    def __missing__(self, code: int) -> str:
+        ch = chr(code)
+        base = unicodedata.normalize("NFD", ch)[0].lower()
+        out = base if len(base) == 1 else ch
+        self[code] = out
+        return out
+
+
+_ACCENTS = _AccentTable()
+_FOLD_ONE = _FoldOneTable()
+
+
 def strip_accents(text: str) -> str:
-    decomposed = unicodedata.normalize("NFD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+    return text.translate(_ACCENTS)
+
+
+def fold_same_length(text: str) -> str:
+    """Lower-case and strip accents, one output character per input character."""
+    return text.translate(_FOLD_ONE)
 
 
 def strip_enumerator(text: str) -> str:
@@ -72,16 +105,16 @@ def strip_enumerator(text: str) -> str:
     return _LEADING_ENUM.sub("", text, count=1)
 
 
-def _repair_word(word: str) -> str:
-    """OCR repairs inside one lower-case word.
+def _repair_ocr(s: str) -> str:
+    """OCR repairs on lower-case, accent-less text.
 
     Digits read inside letters become letters ("pil0te" -> "pilote"); remaining
     letter/digit edges are split ("ptsm53" -> "ptsm 53", "1er" -> "1 er"); "rn" -> "m".
     """
-    if _HAS_DIGIT.search(word) and _HAS_ALPHA.search(word):
-        word = _DIGIT_INSIDE_LETTERS.sub(lambda m: m.group(0).translate(_DIGIT_IN_WORD), word)
-        word = _LETTER_DIGIT_EDGE.sub(" ", word)
-    return word.replace("rn", "m").replace("vv", "w")
+    if _MIXED.search(s):
+        s = _DIGIT_INSIDE_LETTERS.sub(lambda m: m.group(0).translate(_DIGIT_IN_WORD), s)
+        s = _LETTER_DIGIT_EDGE.sub(" ", s)
+    return s.replace("rn", "m").replace("vv", "w")
 
 
 @lru_cache(maxsize=200_000)
@@ -94,12 +127,12 @@ def match_key(text: str, drop_enumerator: bool = True) -> str:
     s = fold(text)
     if drop_enumerator:
         s = strip_enumerator(s)
-    if sum(c.islower() for c in s) > sum(c.isupper() for c in s):
+    if _OCR_T_FOR_L.search(s) and len(_LOWER.findall(s)) > len(_UPPER.findall(s)):
         s = _OCR_T_FOR_L.sub("l'", s)
     s = _OCR_L_APOS.sub("l'", s)
     s = strip_accents(s).lower()
     s = _NON_WORD.sub(" ", s)
-    return " ".join(_repair_word(w) for w in s.split())
+    return " ".join(_repair_ocr(s).split())
 
 
 def numbers_in(key: str) -> tuple[str, ...]:
@@ -140,21 +173,11 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
 
 
 _SUSPECT_CHARS = re.compile(r"[^\w\s'\".,;:!?()\[\]/%&+=*«»’“”\-–—°€$|<>@#]")
+# a word with letters then a digit ("pil0te", "l1eu"), not "n°2"-style references
+_SUSPECT_MIXED = re.compile(r"(?<![\w°])(?!n\d)[^\W\d_]+\d\w*", re.IGNORECASE)
 
 
-def ocr_suspect_tokens(text: str, rare_words: frozenset[str] | set[str] = frozenset()) -> int:
-    """Count tokens that look like OCR noise.
-
-    Suspect: a word mixing letters and digits ("pil0te"), a word with characters outside
-    ordinary text, or a word listed in ``rare_words`` (e.g. words seen once in the corpus
-    while a near-identical passage uses common words).
-    """
-    n = 0
-    for raw in fold(text).split():
-        w = strip_accents(raw).lower().strip(".,;:!?()[]\"'«»")
-        if not w:
-            continue
-        if (_HAS_ALPHA.search(w) and _HAS_DIGIT.search(w) and not w[0].isdigit()
-                and not w.startswith("n")) or _SUSPECT_CHARS.search(raw) or w in rare_words:
-            n += 1
-    return n
+def ocr_suspect_tokens(text: str) -> int:
+    """Count OCR-looking tokens: words mixing letters then digits ("pil0te"), and
+    characters outside ordinary text."""
+    return len(_SUSPECT_MIXED.findall(text)) + len(_SUSPECT_CHARS.findall(text))

@@ -153,7 +153,7 @@ def render_docx(elements: list[Element], path: Path) -> None:
         elif isinstance(el, Table):
             _table(doc, el, landscape)
     core = doc.core_properties
-    core.title = "Projet territorial en santé mentale – Département de la Mayenne – Feuille de route"
+    core.title = "Projet territorial en santé mentale – Mayenne – Feuille de route 2019-2024"
     core.author = "Groupe projet PTSM 53"
     core.last_modified_by = "Groupe projet PTSM 53"
     core.created = FIXED_TIME

@@ -129,39 +129,119 @@ def _styles(lay: Layout) -> dict[str, ParagraphStyle]:
     return {
         "body": base,
         "field": ParagraphStyle("field", parent=base),
-        "label": ParagraphStyle("label", parent=base, keepWithNext=1, fontName="DejaVuSans-Bold",
-                                fontSize=s * 1.1, leading=s * 1.4, spaceBefore=s * 0.6),
-        "caption": ParagraphStyle("caption", parent=base, fontName="DejaVuSans-Oblique",
-                                  fontSize=s * 0.85, alignment=TA_CENTER),
-        "footnote": ParagraphStyle("footnote", parent=base, fontSize=s * 0.75,
-                                   leading=s * 0.95),
+        "label": ParagraphStyle(
+            "label",
+            parent=base,
+            keepWithNext=1,
+            fontName="DejaVuSans-Bold",
+            fontSize=s * 1.1,
+            leading=s * 1.4,
+            spaceBefore=s * 0.6,
+        ),
+        "caption": ParagraphStyle(
+            "caption",
+            parent=base,
+            fontName="DejaVuSans-Oblique",
+            fontSize=s * 0.85,
+            alignment=TA_CENTER,
+        ),
+        "footnote": ParagraphStyle("footnote", parent=base, fontSize=s * 0.75, leading=s * 0.95),
         "acronym": ParagraphStyle("acronym", parent=base, spaceAfter=s * 0.2),
-        "cover_title": ParagraphStyle("cover_title", parent=base, fontName="DejaVuSans-Bold",
-                                      fontSize=s * 2.2, leading=s * 2.8, alignment=TA_CENTER,
-                                      spaceBefore=s * 4, spaceAfter=s * 1.5),
-        "cover_sub": ParagraphStyle("cover_sub", parent=base, fontName="DejaVuSans-Bold",
-                                    fontSize=s * 1.6, leading=s * 2.1, alignment=TA_CENTER,
-                                    spaceAfter=s * 1.2),
-        "cover_line": ParagraphStyle("cover_line", parent=base, fontSize=s * 1.1,
-                                     leading=s * 1.6, alignment=TA_CENTER, spaceAfter=s),
-        "toc_title": ParagraphStyle("toc_title", parent=base, fontName="DejaVuSans-Bold",
-                                    fontSize=s * 1.6, leading=s * 2, spaceAfter=s * 1.2),
-        "toc": ParagraphStyle("toc", parent=base, fontSize=s * 0.9, leading=s * 1.15,
-                              spaceAfter=s * 0.25),
-        "h1": ParagraphStyle("h1", parent=base, keepWithNext=1, fontName="DejaVuSans-Bold", fontSize=s * 1.8,
-                             leading=s * 2.2, spaceBefore=s * 0.5, spaceAfter=s * 1.2,
-                             textColor=colors.HexColor("#1F4E79")),
-        "h2": ParagraphStyle("h2", parent=base, keepWithNext=1, fontName="DejaVuSans-Bold", fontSize=s * 1.35,
-                             leading=s * 1.7, spaceBefore=s * 0.8, spaceAfter=s * 0.8,
-                             textColor=colors.HexColor("#2E75B6")),
-        "h3": ParagraphStyle("h3", parent=base, keepWithNext=1, fontName="DejaVuSans-Bold", fontSize=s * 1.2,
-                             leading=s * 1.5, spaceBefore=s * 0.6, spaceAfter=s * 0.7),
-        "h4": ParagraphStyle("h4", parent=base, keepWithNext=1, fontName="DejaVuSans-BoldOblique",
-                             fontSize=s * 1.05, leading=s * 1.4, spaceBefore=s * 0.4),
-        "bullet": ParagraphStyle("bullet", parent=base, leftIndent=s * 1.8, bulletIndent=s * 0.4,
-                                 spaceAfter=s * 0.25, bulletFontName=FONT),
-        "bullet2": ParagraphStyle("bullet2", parent=base, leftIndent=s * 3.6,
-                                  bulletIndent=s * 2.2, spaceAfter=s * 0.2, bulletFontName=FONT),
+        "cover_title": ParagraphStyle(
+            "cover_title",
+            parent=base,
+            fontName="DejaVuSans-Bold",
+            fontSize=s * 2.2,
+            leading=s * 2.8,
+            alignment=TA_CENTER,
+            spaceBefore=s * 4,
+            spaceAfter=s * 1.5,
+        ),
+        "cover_sub": ParagraphStyle(
+            "cover_sub",
+            parent=base,
+            fontName="DejaVuSans-Bold",
+            fontSize=s * 1.6,
+            leading=s * 2.1,
+            alignment=TA_CENTER,
+            spaceAfter=s * 1.2,
+        ),
+        "cover_line": ParagraphStyle(
+            "cover_line",
+            parent=base,
+            fontSize=s * 1.1,
+            leading=s * 1.6,
+            alignment=TA_CENTER,
+            spaceAfter=s,
+        ),
+        "toc_title": ParagraphStyle(
+            "toc_title",
+            parent=base,
+            fontName="DejaVuSans-Bold",
+            fontSize=s * 1.6,
+            leading=s * 2,
+            spaceAfter=s * 1.2,
+        ),
+        "toc": ParagraphStyle(
+            "toc", parent=base, fontSize=s * 0.9, leading=s * 1.15, spaceAfter=s * 0.25
+        ),
+        "h1": ParagraphStyle(
+            "h1",
+            parent=base,
+            keepWithNext=1,
+            fontName="DejaVuSans-Bold",
+            fontSize=s * 1.8,
+            leading=s * 2.2,
+            spaceBefore=s * 0.5,
+            spaceAfter=s * 1.2,
+            textColor=colors.HexColor("#1F4E79"),
+        ),
+        "h2": ParagraphStyle(
+            "h2",
+            parent=base,
+            keepWithNext=1,
+            fontName="DejaVuSans-Bold",
+            fontSize=s * 1.35,
+            leading=s * 1.7,
+            spaceBefore=s * 0.8,
+            spaceAfter=s * 0.8,
+            textColor=colors.HexColor("#2E75B6"),
+        ),
+        "h3": ParagraphStyle(
+            "h3",
+            parent=base,
+            keepWithNext=1,
+            fontName="DejaVuSans-Bold",
+            fontSize=s * 1.2,
+            leading=s * 1.5,
+            spaceBefore=s * 0.6,
+            spaceAfter=s * 0.7,
+        ),
+        "h4": ParagraphStyle(
+            "h4",
+            parent=base,
+            keepWithNext=1,
+            fontName="DejaVuSans-BoldOblique",
+            fontSize=s * 1.05,
+            leading=s * 1.4,
+            spaceBefore=s * 0.4,
+        ),
+        "bullet": ParagraphStyle(
+            "bullet",
+            parent=base,
+            leftIndent=s * 1.8,
+            bulletIndent=s * 0.4,
+            spaceAfter=s * 0.25,
+            bulletFontName=FONT,
+        ),
+        "bullet2": ParagraphStyle(
+            "bullet2",
+            parent=base,
+            leftIndent=s * 3.6,
+            bulletIndent=s * 2.2,
+            spaceAfter=s * 0.2,
+            bulletFontName=FONT,
+        ),
     }
 
 
@@ -175,9 +255,11 @@ def _cell_style(size: float, bold: bool = False) -> ParagraphStyle:
     )
 
 
-def rl_markup(markup: str) -> str:
-    """Model markup to reportlab paragraph markup."""
-    text = markup.replace("<sup>", "<super>").replace("</sup>", "</super>")
+def rl_markup(markup: str, size: float = 10.0) -> str:
+    """Model markup to reportlab paragraph markup; superscripts are raised by a third of
+    ``size`` at 65 % of it, as word processors do (so they stay on the text line)."""
+    sup = f'<super rise="{size * 0.33:.2f}" size="{size * 0.65:.2f}">'
+    text = markup.replace("<sup>", sup).replace("</sup>", "</super>")
     text = re.sub(r"(https?://[^\s<]+)", r'<link href="\1" color="blue"><u>\1</u></link>', text)
     return text.replace("\n", "<br/>")
 
@@ -248,9 +330,7 @@ def _table(t: Table, lay: Layout, avail_w: float) -> LongTable:
     if lay.grid:
         cmds.append(("GRID", (0, 0), (-1, -1), 0.5, colors.black))
         if t.header_rows:
-            cmds.append(
-                ("BACKGROUND", (0, 0), (-1, t.header_rows - 1), colors.HexColor("#D9E2F3"))
-            )
+            cmds.append(("BACKGROUND", (0, 0), (-1, t.header_rows - 1), colors.HexColor("#D9E2F3")))
         if t.kind == "summary":
             cmds.append(("BACKGROUND", (0, 0), (0, -1), colors.HexColor("#DEEAF6")))
     else:
@@ -328,12 +408,16 @@ def _doc(path: Path, lay: Layout) -> BaseDocTemplate:
     landscape_frame = Frame(m, m, lw - 2 * m, lh - 2 * m, id="l")
     doc.addPageTemplates(
         [
-            PageTemplate("cover", [Frame(m, m, pw - 2 * m, ph - 2 * m, id="c")],
-                         onPage=_decorate(lay, False), pagesize=A4),
-            PageTemplate("portrait", [portrait_frame], onPage=_decorate(lay, True),
-                         pagesize=A4),
-            PageTemplate("landscape", [landscape_frame], onPage=_decorate(lay, True),
-                         pagesize=landscape(A4)),
+            PageTemplate(
+                "cover",
+                [Frame(m, m, pw - 2 * m, ph - 2 * m, id="c")],
+                onPage=_decorate(lay, False),
+                pagesize=A4,
+            ),
+            PageTemplate("portrait", [portrait_frame], onPage=_decorate(lay, True), pagesize=A4),
+            PageTemplate(
+                "landscape", [landscape_frame], onPage=_decorate(lay, True), pagesize=landscape(A4)
+            ),
         ]
     )
     return doc
@@ -342,7 +426,9 @@ def _doc(path: Path, lay: Layout) -> BaseDocTemplate:
 # ---------------------------------------------------------------- story
 
 
-_FIELD_BULLET = re.compile(r"^(?:<b>)?(?:<i>)?(?:Objectifs stratégiques|Moyens nécessaires|Territoire et)")
+_FIELD_BULLET = re.compile(
+    r"^(?:<b>)?(?:<i>)?(?:Objectifs stratégiques|Moyens nécessaires|Territoire et)"
+)
 
 
 def build_story(elements: list[Element], lay: Layout) -> list[Flowable]:
@@ -394,11 +480,12 @@ def build_story(elements: list[Element], lay: Layout) -> list[Flowable]:
             if lay.inline_labels and el.style == "label":
                 pending_label = rl_markup(el.text)
                 continue
-            text = rl_markup(el.text)
+            style = st.get(el.style, st["body"])
+            text = rl_markup(el.text, style.fontSize)
             if pending_label is not None:
                 text = f"<b>{pending_label}</b> {text}"
                 pending_label = None
-            story.append(Paragraph(text, st.get(el.style, st["body"])))
+            story.append(Paragraph(text, style))
         elif isinstance(el, Table):
             tbl = _table(el, lay, avail)
             if el.kind == "annex" and len(el.rows) <= 2:

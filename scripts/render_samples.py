@@ -41,13 +41,13 @@ SOURCES_TOML = """\
 [[source]]
 id = "ptsm53-feuille-de-route-pdf"
 uri = "samples/ptsm53-feuille-de-route.pdf"
-title = "Projet territorial en santé mentale – Département de la Mayenne – Feuille de route 2019-2024"
+title = "Projet territorial en santé mentale – Mayenne – Feuille de route 2019-2024"
 note = "PDF as published by the agency: cover, TOC, 30 fiches actions in ruled tables"
 
 [[source]]
 id = "ptsm53-feuille-de-route-docx"
 uri = "samples/ptsm53-feuille-de-route.docx"
-title = "Projet territorial en santé mentale – Département de la Mayenne – Feuille de route 2019-2024"
+title = "Projet territorial en santé mentale – Mayenne – Feuille de route 2019-2024"
 note = "Word version of the same feuille de route"
 
 [[source]]

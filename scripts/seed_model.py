@@ -249,8 +249,11 @@ def _table_kind(first: list[str], second: list[str] | None, region: str) -> tupl
         return "operational", 1, False
     if head.startswith("Objectifs du décret"):
         return "plan", 3, False
-    if second and second[0].startswith("Objectifs opérationnels") and len(second) > 1 and (
-        "PLANNING" in second[1]
+    if (
+        second
+        and second[0].startswith("Objectifs opérationnels")
+        and len(second) > 1
+        and ("PLANNING" in second[1])
     ):
         return "planning", 4, True
     if re.match(r"^(<p>)?Fiche action n°", head):
@@ -276,8 +279,7 @@ def _header_spans(rows: list[list[str]], first: int, n: int, width: int):
                 c1 += 1
             r1 = r
             while r1 + 1 <= last and all(
-                not rows[r1 + 1][k].strip() and (r1 + 1, k) not in claimed
-                for k in range(c, c1 + 1)
+                not rows[r1 + 1][k].strip() and (r1 + 1, k) not in claimed for k in range(c, c1 + 1)
             ):
                 r1 += 1
             for rr in range(r, r1 + 1):
@@ -341,10 +343,7 @@ def _continue_table(table: Table, lines: list[str], i: int) -> int:
     while i < len(lines) and "\t" in lines[i]:
         if lines[i] not in DROP_ROWS:
             row = _trim(_split_row(lines[i]))
-            if table.kind == "operational":
-                fixed = _fix_operational([row])
-            else:
-                fixed = [row]
+            fixed = _fix_operational([row]) if table.kind == "operational" else [row]
             for r in fixed:
                 table.rows.append([cell_markup(c) for c in r] + [""] * (width - len(r)))
         i += 1
@@ -402,9 +401,10 @@ def parse_mayenne(text: str) -> list[Element]:
             style = "cover_line"
             if stripped.startswith("PROJET TERRITORIAL"):
                 style = "cover_title"
-            elif stripped.startswith("Département") or stripped == "Feuille de route":
-                style = "cover_sub"
-            elif stripped == "2019-2024":
+            elif stripped.startswith("Département") or stripped in (
+                "Feuille de route",
+                "2019-2024",
+            ):
                 style = "cover_sub"
             out.append(Para(text, style))
             continue
@@ -446,9 +446,8 @@ def parse_mayenne(text: str) -> list[Element]:
                 out.append(Para(f"<b>{m.group(1)}</b> : {inline(m.group(2))}", "acronym"))
                 continue
 
-        if st.region in ("annex", "livret"):
-            if _annex_line(out, st, stripped, blanks):
-                continue
+        if st.region in ("annex", "livret") and _annex_line(out, st, stripped, blanks):
+            continue
 
         # ---- headings of the body
         if stripped in INTRO_LEVEL2:

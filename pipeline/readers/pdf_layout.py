@@ -1,0 +1,316 @@
+"""Page layout for the PDF reader: words → lines, column gutters, reading order.
+
+Pure functions over small slotted records, so that a page can be closed as soon as its
+words are copied out (memory stays flat on long documents).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+BOLD_FONT = re.compile(r"bold|black|heavy|demi|semibold|extrabold|ultrabold|,B$", re.I)
+_LOWER_START = re.compile(r"^[a-zà-öø-ÿœæ]")
+_WORD_HYPHENS = ("-", "\u2010", "\u2011", "\u00ad")
+
+
+@dataclass(slots=True)
+class Word:
+    """One pdfplumber word with the font facts the reader needs."""
+
+    text: str
+    x0: float
+    x1: float
+    top: float
+    bottom: float
+    size: float
+    bold: bool
+
+
+@dataclass(slots=True)
+class Line:
+    """One visual line of text inside a column (or spanning the page)."""
+
+    text: str
+    x0: float
+    x1: float
+    top: float
+    bottom: float
+    size: float
+    bold: bool
+    page: int = 0
+    column: int = 0  # 0: full width, 1: left column, 2: right column
+    band: str = ""  # "top" / "bottom" when inside the header / footer band
+    col_x1: float = 0.0  # right edge of the text of its column on the page
+
+
+@dataclass(slots=True)
+class TableItem:
+    """A table placed in the reading order (the rows live elsewhere)."""
+
+    index: int
+    x0: float
+    x1: float
+    top: float
+    bottom: float
+    column: int = 0
+
+
+@dataclass
+class LayoutSettings:
+    """Thresholds for line building and column detection (ratios are of the font size)."""
+
+    row_overlap: float = 0.4  # min vertical overlap (share of the smaller word) to share a row
+    nospace_gap: float = 0.12  # words closer than this × size are glued (split by font change)
+    superscript_size: float = 0.85  # a word smaller than this × previous size…
+    superscript_raise: float = 0.15  # …whose bottom is raised by this × size is a superscript
+    superscript_gap: float = 0.35  # …and closer than this × size is glued ("1" + "er")
+    gutter_min_width: float = 9.0  # points of empty vertical band between two columns
+    gutter_zone: tuple[float, float] = (0.25, 0.75)  # where a gutter may lie (share of width)
+    gutter_max_crossing: float = 0.25  # share of body rows (at least 2) crossing the gutter
+    column_min_lines: int = 3  # lines each column needs for a two-column reading
+    column_fill: float = 0.75  # median left-column line must reach this share of its width
+
+
+def is_bold(fontname: str) -> bool:
+    """Bold (or heavier) from the font name: "ABCDEF+Arial-BoldMT" → True."""
+    return bool(BOLD_FONT.search(fontname or ""))
+
+
+def words_from_plumber(raw: Iterable[dict]) -> list[Word]:
+    """Copy pdfplumber word dicts (extracted with extra_attrs size+fontname) into records."""
+    out: list[Word] = []
+    for w in raw:
+        text = w.get("text", "")
+        if not text or not text.strip() or not w.get("upright", True):
+            continue
+        out.append(Word(text, float(w["x0"]), float(w["x1"]), float(w["top"]),
+                        float(w["bottom"]), round(float(w.get("size") or 0.0), 2),
+                        is_bold(str(w.get("fontname", "")))))
+    return out
+
+
+def _overlap(a_top: float, a_bottom: float, b_top: float, b_bottom: float) -> float:
+    return min(a_bottom, b_bottom) - max(a_top, b_top)
+
+
+def group_rows(words: Sequence[Word], settings: LayoutSettings) -> list[list[Word]]:
+    """Cluster words into visual rows (vertical overlap with the row's tallest word)."""
+    rows: list[list[Word]] = []
+    ref: Word | None = None
+    for w in sorted(words, key=lambda w: ((w.top + w.bottom) / 2, w.x0)):
+        if ref is not None:
+            ov = _overlap(w.top, w.bottom, ref.top, ref.bottom)
+            if ov >= settings.row_overlap * min(w.bottom - w.top, ref.bottom - ref.top):
+                rows[-1].append(w)
+                if w.bottom - w.top > ref.bottom - ref.top:
+                    ref = w
+                continue
+        rows.append([w])
+        ref = w
+    return [sorted(r, key=lambda w: w.x0) for r in rows]
+
+
+def _dominant(words: Sequence[Word]) -> tuple[float, bool]:
+    """Font size carried by most characters; bold only when every word with a letter or
+    digit is bold (a line opened by a bold label, "Pilotes : à définir", is not bold)."""
+    sizes: dict[float, int] = {}
+    for w in words:
+        sizes[round(w.size, 1)] = sizes.get(round(w.size, 1), 0) + len(w.text)
+    size = max(sizes.items(), key=lambda kv: (kv[1], kv[0]))[0] if sizes else 0.0
+    wordy = [w for w in words if any(ch.isalnum() for ch in w.text)]
+    return size, bool(wordy) and all(w.bold for w in wordy)
+
+
+def join_row(words: Sequence[Word], settings: LayoutSettings) -> str:
+    """Text of a row: spaces between words, none for superscripts and font-change splits."""
+    parts: list[str] = []
+    prev: Word | None = None
+    for w in words:
+        if prev is not None:
+            gap = w.x0 - prev.x1
+            size = max(prev.size, w.size) or 10.0
+            superscript = (w.size < prev.size * settings.superscript_size
+                           and w.bottom < prev.bottom - settings.superscript_raise * prev.size
+                           and gap < settings.superscript_gap * prev.size
+                           and prev.text[-1:].isalnum())
+            if not superscript and gap >= settings.nospace_gap * size:
+                parts.append(" ")
+        parts.append(w.text)
+        prev = w
+    return "".join(parts)
+
+
+def row_to_line(words: Sequence[Word], settings: LayoutSettings, page: int = 0,
+                column: int = 0) -> Line:
+    size, bold = _dominant(words)
+    return Line(text=join_row(words, settings), x0=min(w.x0 for w in words),
+                x1=max(w.x1 for w in words), top=min(w.top for w in words),
+                bottom=max(w.bottom for w in words), size=size, bold=bold, page=page,
+                column=column)
+
+
+def lines_from_words(words: Sequence[Word], settings: LayoutSettings, page: int = 0,
+                     column: int = 0) -> list[Line]:
+    """Visual lines (top to bottom) of a set of words from one column."""
+    return [row_to_line(r, settings, page, column) for r in group_rows(words, settings)]
+
+
+@dataclass
+class Gutter:
+    x0: float
+    x1: float
+
+
+def find_gutter(words: Sequence[Word], width: float, settings: LayoutSettings) -> Gutter | None:
+    """An empty vertical band between two columns of body text, or None.
+
+    For each x (1 pt steps) the rows with a word over it are counted; the gutter is the
+    widest run inside `gutter_zone` crossed by few rows (full-width titles may cross it).
+    Both sides must hold enough lines side by side, and left-column lines must mostly reach
+    the gutter (so that label/value layouts are not read as columns).
+    """
+    if len(words) < 2 * settings.column_min_lines:
+        return None
+    n = int(width) + 2
+    rows = group_rows(words, settings)
+    cover = [0] * n  # rows with a word over each x
+    for row in rows:
+        seen = bytearray(n)
+        for w in row:
+            seen[max(0, int(w.x0)):min(n, int(w.x1) + 1)] = b"\x01" * (
+                min(n, int(w.x1) + 1) - max(0, int(w.x0)))
+        for x in range(n):
+            cover[x] += seen[x]
+    lo, hi = int(width * settings.gutter_zone[0]), int(width * settings.gutter_zone[1])
+    if hi <= lo:
+        return None
+    limit = max(2, int(settings.gutter_max_crossing * len(rows)))
+    best: tuple[int, int] | None = None
+    start = None
+    for x in range(lo, hi + 1):
+        if cover[x] <= limit:
+            start = x if start is None else start
+            if best is None or x - start > best[1] - best[0]:
+                best = (start, x)
+        else:
+            start = None
+    if best is None or best[1] - best[0] < settings.gutter_min_width:
+        return None
+    gutter = Gutter(float(best[0]), float(best[1]))
+    left = [w for w in words if w.x1 <= gutter.x0 + 1]
+    right = [w for w in words if w.x0 >= gutter.x1 - 1]
+    left_rows = group_rows(left, settings)
+    right_rows = group_rows(right, settings)
+    if min(len(left_rows), len(right_rows)) < settings.column_min_lines:
+        return None
+    left_x0 = min(w.x0 for w in left)
+    ends = sorted(max(w.x1 for w in r) for r in left_rows)
+    median_end = ends[len(ends) // 2]
+    if median_end - left_x0 < settings.column_fill * (gutter.x0 - left_x0):
+        return None
+    # the columns must sit side by side, not one above the other
+    l_top, l_bot = min(w.top for w in left), max(w.bottom for w in left)
+    r_top, r_bot = min(w.top for w in right), max(w.bottom for w in right)
+    if _overlap(l_top, l_bot, r_top, r_bot) <= 0:
+        return None
+    return gutter
+
+
+def layout_page(words: Sequence[Word], tables: Sequence[TableItem], *, width: float,
+                height: float, page: int, body_top: float, body_bottom: float,
+                settings: LayoutSettings) -> list[Line | TableItem]:
+    """Lines and tables of one page in reading order.
+
+    Words inside the header/footer bands are kept (furniture is decided across pages) but
+    do not take part in gutter detection. On a two-column page, items crossing the gutter
+    (titles, wide tables) split the page into bands; each band is read left column first,
+    then right column.
+    """
+    body = [w for w in words if body_top <= (w.top + w.bottom) / 2 <= body_bottom]
+    gutter = find_gutter(body, width, settings)
+    items: list[Line | TableItem] = []
+    if gutter is None:
+        items.extend(lines_from_words(words, settings, page))
+        items.extend(tables)
+        items.sort(key=lambda it: (it.top, it.x0))
+        _mark_columns_right(items)
+        return items
+    spanning_words = [w for w in words if w.x0 < gutter.x1 - 1 and w.x1 > gutter.x0 + 1]
+    spans = [(w.top, w.bottom) for w in spanning_words]
+
+    def in_span(w: Word) -> bool:
+        return any(_overlap(w.top, w.bottom, t, b) > 0.5 * (w.bottom - w.top) for t, b in spans)
+
+    full = [w for w in words if in_span(w)]
+    rest = [w for w in words if not in_span(w)]
+    mid = (gutter.x0 + gutter.x1) / 2
+    left = [w for w in rest if (w.x0 + w.x1) / 2 < mid]
+    right = [w for w in rest if (w.x0 + w.x1) / 2 >= mid]
+    full_items: list[Line | TableItem] = list(lines_from_words(full, settings, page, 0))
+    col_items: dict[int, list[Line | TableItem]] = {
+        1: list(lines_from_words(left, settings, page, 1)),
+        2: list(lines_from_words(right, settings, page, 2)),
+    }
+    for t in tables:
+        if t.x0 < gutter.x1 and t.x1 > gutter.x0:
+            t.column = 0
+            full_items.append(t)
+        else:
+            t.column = 1 if (t.x0 + t.x1) / 2 < mid else 2
+            col_items[t.column].append(t)
+    full_items.sort(key=lambda it: it.top)
+    for col in col_items.values():
+        col.sort(key=lambda it: (it.top, it.x0))
+    cuts = [it.top for it in full_items] + [float("inf")]
+    prev_cut = float("-inf")
+    fi = 0
+    for cut in cuts:
+        for col in (1, 2):
+            items.extend(it for it in col_items[col] if prev_cut <= it.top < cut)
+        if fi < len(full_items):
+            items.append(full_items[fi])
+            fi += 1
+        prev_cut = cut
+    _mark_columns_right(items)
+    return items
+
+
+def _mark_columns_right(items: Iterable[Line | TableItem]) -> None:
+    """Store on each line the right edge of its column's text (for the short-line rule)."""
+    right: dict[int, float] = {}
+    lines = [it for it in items if isinstance(it, Line)]
+    for ln in lines:
+        right[ln.column] = max(right.get(ln.column, 0.0), ln.x1)
+    for ln in lines:
+        ln.col_x1 = right[ln.column]
+
+
+def ends_with_word_hyphen(text: str) -> bool:
+    """True for "accompa-" (a hyphen glued to a letter), not for a lone dash " -"."""
+    return len(text) >= 2 and text[-1] in _WORD_HYPHENS and text[-2].isalpha()
+
+
+def join_lines(texts: Sequence[str]) -> str:
+    """Join wrapped lines, repairing end-of-line hyphenation.
+
+    "accompa-" + "gnement" → "accompagnement" (next line starts lowercase);
+    "Saint-" + "Martin" → "Saint-Martin" (hyphen kept, no space).
+    """
+    out = ""
+    for raw in texts:
+        text = raw.strip()
+        if not text:
+            continue
+        if not out:
+            out = text
+        elif ends_with_word_hyphen(out):
+            if _LOWER_START.match(text):
+                out = out[:-1] + text
+            else:
+                out = out[:-1] + ("-" if out[-1] == "\u00ad" else out[-1]) + text
+        else:
+            out = out + " " + text
+    return out
+

@@ -1,0 +1,239 @@
+"""Tables for the PDF reader: ruled tables, text-aligned grids, and tables continued across
+pages.
+
+Cell text is rebuilt from the page words (not pdfplumber's own text) so that superscripts,
+hyphenation and list lines are handled as in paragraphs: wrapped lines are joined with a
+space, and a line opened by a bullet or a number ("1)", "2.") starts a new line ("\\n") in the
+cell, so that the items of a list in a cell stay separable (a dash counts as a bullet only in
+a cell whose first line starts with one).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from pipeline.readers.pdf_blocks import BULLET_DASHES, bullet_of, number_of
+from pipeline.readers.pdf_layout import LayoutSettings, Word, group_rows, join_lines, row_to_line
+
+
+@dataclass
+class TableSettings:
+    """How tables are found and joined across pages."""
+
+    ruled: dict[str, Any] = field(default_factory=lambda: {
+        "vertical_strategy": "lines", "horizontal_strategy": "lines",
+        "snap_tolerance": 3, "join_tolerance": 3, "intersection_tolerance": 3,
+    })  # pdfplumber table settings for tables drawn with ruling lines
+    min_cols: int = 2  # a one-column "table" is a framed paragraph, left as text
+    text_tables: bool = True  # look for text-aligned grids on pages without ruled tables
+    text_min_rows: int = 3
+    text_min_cols: int = 2
+    text_col_gap: float = 2.0  # × font size: a horizontal gap this wide separates two cells
+    text_row_gap: float = 1.2  # × font size: rows further apart end the grid
+    text_col_fill: float = 0.5  # every column must be filled in this share of rows
+    near_edge: float = 0.3  # share of the page height: "ends near the bottom"/"starts near top"
+    col_x_tolerance: float = 0.03  # share of the page width: same column positions
+    max_header_rows: int = 4  # rows of a table's head that a continuation may repeat
+
+
+@dataclass
+class TableData:
+    """A table found on one page (or several, once joined)."""
+
+    page: int
+    bbox: tuple[float, float, float, float]
+    rows: list[list[str]]
+    col_x: list[float]
+    strategy: str
+    page_width: float
+    page_height: float
+    pages: list[int] = field(default_factory=list)
+
+    @property
+    def n_cols(self) -> int:
+        return len(self.col_x)
+
+
+def cell_text(words: Sequence[Word], layout: LayoutSettings) -> str:
+    """Text of one cell: wrapped lines joined with spaces; list lines start a new line."""
+    paras: list[list[str]] = []
+    dash_list = False
+    for row in group_rows(words, layout):
+        text = row_to_line(row, layout).text
+        bullet = bullet_of(text)
+        if not paras:
+            dash_list = bool(bullet) and bullet[0][:1] in BULLET_DASHES
+        # a dash opens an item only in a cell that starts with one ("Avril - Mai\n- Juin")
+        if bullet and bullet[0][:1] in BULLET_DASHES and not dash_list:
+            bullet = None
+        if not paras or bullet or number_of(text):
+            paras.append([text])
+        else:
+            paras[-1].append(text)
+    return "\n".join(join_lines(p) for p in paras)
+
+
+def _inside(w: Word, bbox: Sequence[float]) -> bool:
+    cx, cy = (w.x0 + w.x1) / 2, (w.top + w.bottom) / 2
+    return bbox[0] <= cx < bbox[2] and bbox[1] <= cy < bbox[3]
+
+
+def ruled_tables(page: Any, words: Sequence[Word], page_no: int, settings: TableSettings,
+                 layout: LayoutSettings) -> list[TableData]:
+    """Tables drawn with ruling lines (pdfplumber "lines" strategy)."""
+    out: list[TableData] = []
+    for t in page.find_tables(table_settings=settings.ruled):
+        col_x = sorted({round(c[0], 1) for c in t.cells})
+        if len(col_x) < settings.min_cols:
+            continue
+        inside = [w for w in words if _inside(w, t.bbox)]
+        rows: list[list[str]] = []
+        for row in t.rows:
+            cells = []
+            for cell in row.cells:
+                cells.append("" if cell is None else
+                             cell_text([w for w in inside if _inside(w, cell)], layout))
+            rows.append(cells)
+        if not any(c for r in rows for c in r):
+            continue
+        out.append(TableData(page_no, tuple(t.bbox), rows, col_x, "lines", float(page.width),
+                             float(page.height), [page_no]))
+    return out
+
+
+def _segments(row: Sequence[Word], gap: float) -> list[list[Word]]:
+    segs: list[list[Word]] = [[row[0]]]
+    for w in row[1:]:
+        if w.x0 - segs[-1][-1].x1 >= gap * max(w.size, segs[-1][-1].size, 1.0):
+            segs.append([w])
+        else:
+            segs[-1].append(w)
+    return segs
+
+
+def text_tables(words: Sequence[Word], page_no: int, width: float, height: float,
+                settings: TableSettings, layout: LayoutSettings) -> list[TableData]:
+    """Grids of text aligned in columns without ruling lines (a text-alignment strategy).
+
+    A grid is a run of consecutive rows, each cut into at least two segments by wide gaps,
+    whose segments all fall into the same column slots (taken from the run's widest row).
+    A single-segment row inside the run, close below a grid row, continues its cells. Runs
+    shorter than `text_min_rows` or with a column mostly empty are ordinary text.
+    """
+    rows = group_rows(words, layout)
+    out: list[TableData] = []
+    i = 0
+    while i < len(rows):
+        run: list[list[list[Word]]] = []
+        j = i
+        while j < len(rows):
+            segs = _segments(rows[j], settings.text_col_gap)
+            if run:
+                prev_bottom = max(w.bottom for s in run[-1] for w in s)
+                top = min(w.top for w in rows[j])
+                size = max(w.size for w in rows[j])
+                if top - prev_bottom > settings.text_row_gap * size:
+                    break
+            if len(segs) < 2 and not (run and j + 1 < len(rows)
+                                      and len(_segments(rows[j + 1], settings.text_col_gap)) >= 2):
+                break
+            run.append(segs)
+            j += 1
+        table = _grid(run, page_no, width, height, settings, layout) if run else None
+        if table is not None:
+            out.append(table)
+            i = j
+        else:
+            i = max(j, i + 1)
+    return out
+
+
+def _grid(run: list[list[list[Word]]], page_no: int, width: float, height: float,
+          settings: TableSettings, layout: LayoutSettings) -> TableData | None:
+    template = max(run, key=len)
+    n = len(template)
+    if n < settings.text_min_cols or sum(1 for r in run if len(r) >= 2) < settings.text_min_rows:
+        return None
+    bounds = [(template[k][-1].x1 + template[k + 1][0].x0) / 2 for k in range(n - 1)]
+
+    def slot(seg: list[Word]) -> int | None:
+        x0, x1 = seg[0].x0, seg[-1].x1
+        k = sum(1 for b in bounds if b <= x0)
+        lo = bounds[k - 1] if k > 0 else float("-inf")
+        hi = bounds[k] if k < len(bounds) else float("inf")
+        return k if lo <= x0 and x1 <= hi else None
+
+    grid: list[list[list[Word]]] = []
+    for segs in run:
+        slots = [slot(s) for s in segs]
+        if any(s is None for s in slots) or len(set(slots)) != len(slots):
+            return None
+        if len(segs) >= 2 or not grid:
+            grid.append([[] for _ in range(n)])
+        for s, k in zip(segs, slots, strict=True):
+            grid[-1][k].extend(s)
+    if len(grid) < settings.text_min_rows:
+        return None
+    for k in range(n):
+        if sum(1 for r in grid if r[k]) < settings.text_col_fill * len(grid):
+            return None
+    rows = [[cell_text(c, layout) if c else "" for c in r] for r in grid]
+    all_words = [w for r in grid for c in r for w in c]
+    bbox = (min(w.x0 for w in all_words), min(w.top for w in all_words),
+            max(w.x1 for w in all_words), max(w.bottom for w in all_words))
+    col_x = [min((c[0].x0 for r in grid for c in [r[k]] if c), default=0.0) for k in range(n)]
+    return TableData(page_no, bbox, rows, col_x, "text", width, height, [page_no])
+
+
+# ---------------------------------------------------------------- across pages
+
+
+def continues(prev: TableData, nxt: TableData, settings: TableSettings) -> bool:
+    """Is `nxt` (first item of its page) the continuation of `prev` (last item of its page)?
+
+    Both must have the same columns (count and x positions, within `col_x_tolerance`),
+    `nxt` must start on the next page near the top, and `prev` must end near the bottom of
+    its page, unless `nxt` repeats `prev`'s header row (a page break before a tall row can
+    leave much of a page empty).
+    """
+    if nxt.page != prev.pages[-1] + 1 or nxt.n_cols != prev.n_cols:
+        return False
+    if nxt.bbox[1] > nxt.page_height * settings.near_edge:
+        return False
+    tol = settings.col_x_tolerance * max(prev.page_width, nxt.page_width)
+    if not all(abs(a - b) <= tol for a, b in zip(prev.col_x, nxt.col_x, strict=True)):
+        return False
+    near_bottom = prev.bbox[3] >= prev.page_height * (1 - settings.near_edge)
+    return near_bottom or _repeated_header_rows(prev.rows, nxt.rows, settings) > 0
+
+
+def _norm_row(row: Sequence[str]) -> tuple[str, ...]:
+    return tuple(" ".join(c.split()).casefold() for c in row)
+
+
+def _repeated_header_rows(prev_rows: list[list[str]], rows: list[list[str]],
+                          settings: TableSettings) -> int:
+    """How many leading rows of a continuation repeat rows of the table's head."""
+    head = {_norm_row(r) for r in prev_rows[:settings.max_header_rows]
+            if any(c.strip() for c in r)}
+    n = 0
+    while n < min(len(rows), settings.max_header_rows) and _norm_row(rows[n]) in head:
+        n += 1
+    return n
+
+
+def merge_continuation(prev: TableData, nxt: TableData, settings: TableSettings) -> TableData:
+    """Append `nxt`'s rows to `prev`: drop the repeated header row(s), glue a row split by the
+    page break (its first cell empty) onto the last row, cell by cell."""
+    rows = [list(r) for r in nxt.rows]
+    rows = rows[_repeated_header_rows(prev.rows, rows, settings):]
+    if rows and len(prev.rows) > 1 and not rows[0][0].strip() and any(c.strip() for c in rows[0]):
+        last = prev.rows[-1]
+        prev.rows[-1] = [join_lines([a, b]) if a and b else (a or b)
+                         for a, b in zip(last, rows[0], strict=True)]
+        rows = rows[1:]
+    prev.rows.extend(rows)
+    prev.pages.append(nxt.page)
+    return prev

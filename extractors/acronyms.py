@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 from pipeline.document import Block, Document
 
@@ -37,7 +37,7 @@ _ENTRY = re.compile(
     rf"(?:(?<=\s)|^)(?P<acr>{ACRONYM}(?:\s[A-Z]{{2,6}})?)\s*(?::|–|—|=|-(?=\s))\s*(?P<exp>.+?)"
     rf"(?=\s+{ACRONYM}\s*(?::|–|—|=)\s|\s{{3,}}|\t|$)"
 )
-_SPACE_ENTRY = re.compile(rf"^(?P<acr>[A-Z][A-Z0-9&'/\-]{{1,11}})\s+(?P<exp>[A-ZÉÈ][^\s].+)$")
+_SPACE_ENTRY = re.compile(r"^(?P<acr>[A-Z][A-Z0-9&'/\-]{1,11})\s+(?P<exp>[A-ZÉÈ][^\s].+)$")
 _INLINE = re.compile(r"\((?P<acr>[A-Z][A-Za-z0-9&\-]{1,11})\)")
 _STOPWORDS = {"de", "du", "des", "la", "le", "les", "l", "d", "et", "en", "à", "a", "au", "aux",
               "pour", "par", "sur", "un", "une", "ou", "dans"}
@@ -104,7 +104,7 @@ def _initials_match(acr: str, words: list[str]) -> tuple[int, int] | None:
     if not letters or not folded or folded[0][:1] != letters[0]:
         return None
 
-    @lru_cache(maxsize=None)
+    @cache
     def best(li: int, wi: int) -> tuple[int, int] | None:
         if li == len(letters):
             skipped = sum(1 for w in folded[wi:] if w not in _STOPWORDS)

@@ -171,8 +171,13 @@ def _candidates(text: str) -> list[FrenchDate]:
     return found
 
 
+_MAY_HOLD_DATE = re.compile(rf"\d|{MONTH}", _FLAGS)
+
+
 def find_dates(text: str) -> list[FrenchDate]:
     """Every date mention in ``text``, in order, the longest one kept where mentions overlap."""
+    if not _MAY_HOLD_DATE.search(text):
+        return []
     chosen: list[FrenchDate] = []
     for cand in sorted(_candidates(text), key=lambda d: (-(d.end - d.start), d.start)):
         if all(cand.end <= d.start or cand.start >= d.end for d in chosen):

@@ -155,3 +155,21 @@ def parse_echeance(text: str | None) -> tuple[date | None, date | None]:
     if len(spans) == 1 and _OPEN_END.search(folded):
         return start, None
     return start, end
+
+
+def find_echeance_text(text: str | None) -> str:
+    """The date words of a text, in order ("… Second semestre … 2020 …" → "Second semestre
+    2020"); used when an échéance cell was merged with its neighbours. "" when none."""
+    if not text:
+        return ""
+    folded = _fold(text)
+    if len(folded) != len(text):  # offsets would not map back; fall back to folded words
+        text = folded
+    toks = [t for t in _tokens(folded) if t.kind != "qual" or t.qual == "debut"]
+    parts: list[str] = []
+    for prev, tok in zip([None, *toks], toks, strict=False):
+        if prev is not None:
+            gap = text[prev.end:tok.start]
+            parts.append(gap if len(gap) <= 4 and _GAP.match(folded[prev.end:tok.start]) else " ")
+        parts.append(text[tok.start:tok.end])
+    return "".join(parts).strip()

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from extractors.institutions import variants
 from extractors.nlp import DEFAULT_MODEL, load_model
-from pipeline.document import Document
+from pipeline.document import Block, Document
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -27,12 +27,16 @@ if TYPE_CHECKING:
 class EntitySettings:
     """``model``: spaCy package; ``batch_size``: blocks per ``nlp.pipe`` batch;
     ``include_persons``: keep PER mentions (turn off for exports without personal names);
-    ``max_block_chars``: longer blocks are cut (a table dump is no prose)."""
+    ``max_block_chars``: longer blocks are cut (a table dump is no prose);
+    ``ner_on_tables``: run the statistical NER on tables too (by default tables, and lines
+    holding several tab-separated cells, get the institutions ruler only: they are half the
+    tokens of a PTSM and the model reads cells poorly)."""
 
     model: str = DEFAULT_MODEL
     batch_size: int = 128
     include_persons: bool = True
     max_block_chars: int = 20000
+    ner_on_tables: bool = False
 
 
 def _strip_accents(text: str) -> str:
@@ -90,17 +94,29 @@ def extract_entities(doc: Document, settings: EntitySettings | None = None) -> l
     settings = settings or EntitySettings()
     nlp = entity_pipeline(settings.model)
     blocks = [b for b in doc.blocks if (b.text or "").strip()]
-    # Same-length normalisation keeps offsets: the French tokenizer splits elisions on "'".
-    texts = (b.text[: settings.max_block_chars].replace("’", "'") for b in blocks)
+    tabular = [not settings.ner_on_tables and _is_tabular(b) for b in blocks]
+    parsed_by_seq: dict[int, object] = {}
+    for ruler_only in (False, True):
+        chosen = [b for b, t in zip(blocks, tabular, strict=True) if t == ruler_only]
+        # Same-length normalisation keeps offsets: the French tokenizer splits elisions on "'".
+        texts = (b.text[: settings.max_block_chars].replace("’", "'") for b in chosen)
+        disable = ["ner"] if ruler_only else []
+        for block, parsed in zip(chosen, nlp.pipe(texts, batch_size=settings.batch_size,
+                                                  disable=disable), strict=True):
+            parsed_by_seq[id(block)] = parsed
     rows: list[dict] = []
-    for block, parsed in zip(blocks, nlp.pipe(texts, batch_size=settings.batch_size),
-                             strict=True):
-        for ent in parsed.ents:
+    for block in blocks:
+        for ent in parsed_by_seq[id(block)].ents:
             if ent.label_ == "PER" and not settings.include_persons:
                 continue
             if not _is_mention(ent.text):
                 continue
-            rows.append({"text": block.text[ent.start_char:ent.end_char], "label": ent.label_, "canonical": _canonical(ent),
-                         "start": ent.start_char, "end": ent.end_char,
-                         "passage_seq": block.seq})
+            rows.append({"text": block.text[ent.start_char:ent.end_char], "label": ent.label_,
+                         "canonical": _canonical(ent), "start": ent.start_char,
+                         "end": ent.end_char, "passage_seq": block.seq})
     return rows
+
+
+def _is_tabular(block: Block) -> bool:
+    text = block.text or ""
+    return block.kind == "table" or text.count("\t") >= 2 or text.count(" | ") >= 2

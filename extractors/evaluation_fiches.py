@@ -6,7 +6,8 @@ Per field, precision = correct / predicted and recall = correct / gold:
 - ``title``, ``priority``: fiches whose number is found and whose value equals the gold one
   (titles compared after whitespace/quote normalisation);
 - ``rows``: operational rows matched one-to-one, per fiche, by fuzzy text (rapidfuzz
-  ``partial_ratio`` of the gold text start against the row text);
+  ``partial_ratio`` of the gold text start against the row text, or the share of the gold
+  words found in order at the start of the row, whichever is higher);
 - ``echeance_text`` / ``echeance_dates``: matched rows whose échéance text / (start, end)
   equal the gold ones.
 
@@ -27,6 +28,7 @@ from typing import Any
 
 import pandas as pd
 from rapidfuzz import fuzz
+from rapidfuzz.distance import LCSseq
 
 from extractors.fiche_patterns import clean, fold
 
@@ -51,6 +53,15 @@ def _iso(value: Any) -> str | None:
     if isinstance(value, pd.Timestamp | date):
         return value.isoformat()[:10]
     return str(value)[:10]
+
+
+def _row_score(gold_start: str, text: str) -> float:
+    """Best of a fuzzy substring score and the share of the gold words found in order at the
+    start of the row (a cell whose lines were interleaved with a neighbour cell's lines)."""
+    words = gold_start.split()[:-1] or gold_start.split()  # last word may be cut
+    row_words = text.split()[: 3 * len(words)]
+    coverage = 100.0 * LCSseq.similarity(words, row_words) / len(words) if words else 0.0
+    return max(fuzz.partial_ratio(gold_start, text), coverage)
 
 
 def _pr(correct: int, n_pred: int, n_gold: int) -> dict[str, float | int]:
@@ -90,7 +101,7 @@ def evaluate_fiches(fiches_df: pd.DataFrame, objectives_df: pd.DataFrame, gold: 
             for j, row in enumerate(rows):
                 if j in used:
                     continue
-                score = fuzz.partial_ratio(target, _norm(row["text"]))
+                score = _row_score(target, _norm(row["text"]))
                 if score > best:
                     best, best_j = score, j
             if best_j is None or best < settings.row_min_score:

@@ -71,10 +71,14 @@ _REFERENCE = re.compile(
     r"|\s+(?:[A-Z]{2,10}|\d+))*))",
     _I,
 )
+_MAY_HOLD_DATE = re.compile(
+    r"\d\d|janv|f[ée]v|mars|avril|avr\.|mai|juin|juil|ao[uû]t|sept|oct|nov|d[ée]c|semestre"
+    r"|trimestre", _I)
 _PTSM = r"(?:PTSM(?:\s*\d{2,3}[AB]?)?|projet\s+territorial\s+de\s+sant[ée]\s+mentale)"
 _DIAG = r"diagnostic(?:\s+territorial)?(?:\s+partag[ée])?"
 _ROADMAP = r"feuille\s+de\s+route"
-_OBJECT = rf"(?P<obj>{_PTSM}|{_DIAG}|{_ROADMAP}|contrat\s+territorial\s+de\s+sant[ée]\s+mentale|CTSM)"
+_CONTRACT = r"contrat\s+territorial\s+de\s+sant[ée]\s+mentale|CTSM"
+_OBJECT = rf"(?P<obj>{_PTSM}|{_DIAG}|{_ROADMAP}|{_CONTRACT})"
 
 # Nominal triggers: their date is the one written right after them.
 _NOMINAL_APPROVAL = re.compile(
@@ -295,7 +299,8 @@ def _verbal_events(ctx: _Ctx) -> list[dict]:
     if m:
         actor = _actor(ctx, m.start(), m.end())
         if actor is not None:
-            default = "ptsm_approved" if actor.canonical in APPROVER_CANONICALS else "other_milestone"
+            approver = actor.canonical in APPROVER_CANONICALS
+            default = "ptsm_approved" if approver else "other_milestone"
             emit(_approval_type(default, actor), m.start(), m.end(), actor)
     for m in _OPINION_VERB.finditer(text):
         seen: set[str] = set()
@@ -326,6 +331,8 @@ def _usable_date(text: str, d: FrenchDate, settings: EventSettings) -> bool:
 def events_in_sentence(text: str, settings: EventSettings | None = None) -> list[dict]:
     """Events stated in one sentence (no dedup, no passage)."""
     settings = settings or EventSettings()
+    if not _MAY_HOLD_DATE.search(text):
+        return []
     ref = _REFERENCE.search(text)
     masked = text
     if ref:

@@ -35,8 +35,11 @@ NUMBER = rf"(?P<num>{_DIGITS}|\b{_WORD_NUMBER})(?:\s+(?P=num))?"
 
 @dataclass(frozen=True)
 class FactSettings:
-    """Plausibility bounds (a PTSM runs a few years; a count of one is no fact); a line of at most
-    ``max_title_length`` characters holding a span of years is a title ("Feuille de route 2019-2024")."""
+    """Plausibility bounds (a PTSM runs a few years; a count of one is no fact).
+
+    A line of at most ``max_title_length`` characters holding a span of years is a title
+    ("Feuille de route 2019-2024").
+    """
 
     min_duration: int = 2
     max_duration: int = 10
@@ -49,21 +52,26 @@ class FactSettings:
 
 _I = re.IGNORECASE
 _APOS = r"['’]\s*"
-_COUNT_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
-    ("n_improvement_leads", re.compile(
-        rf"{NUMBER}\s+(?:pistes?|axes?)\s+d{_APOS}am[ée]liorations?\b", _I)),
-    ("n_proposals", re.compile(rf"{NUMBER}\s+propositions?\b(?:\s+d{_APOS}actions?)?", _I)),
-    ("n_working_groups", re.compile(
-        rf"{NUMBER}\s+(?:groupes?\s+de\s+travail|groupes?\s+d{_APOS}actions?|ateliers?"
-        r"|groupes?\s+th[ée]matiques|commissions?\s+th[ée]matiques)\b", _I)),
-    ("n_actions", re.compile(rf"{NUMBER}\s+(?:fiches?[\s-]+actions?|actions?)\b", _I)),
-    ("n_orientations", re.compile(
-        rf"{NUMBER}\s+(?:orientations?|axes?(?:\s+(?:strat[ée]giques|prioritaires))?"
-        r"|objectifs\s+strat[ée]giques|priorit[ée]s\s+(?:strat[ée]giques|territoriales))\b", _I)),
-    ("n_participants", re.compile(
-        rf"{NUMBER}\s+(?:participants?|contributeurs|(?:personnes|acteurs|professionnels)\s+"
-        r"(?:ont\s+particip[ée]|mobilis[ée]s|r[ée]unis|impliqu[ée]s))\b", _I)),
+_COUNT_NOUNS: list[tuple[str, str]] = [  # earlier entries win at the same position
+    ("n_improvement_leads", rf"(?:pistes?|axes?)\s+d{_APOS}am[ée]liorations?\b"),
+    ("n_proposals", rf"propositions?\b(?:\s+d{_APOS}actions?)?"),
+    ("n_working_groups",
+     rf"(?:groupes?\s+de\s+travail|groupes?\s+d{_APOS}actions?|ateliers?"
+     r"|groupes?\s+th[ée]matiques|commissions?\s+th[ée]matiques)\b"),
+    ("n_actions", r"(?:fiches?[\s-]+actions?|actions?)\b"),
+    ("n_orientations",
+     r"(?:orientations?|axes?(?:\s+(?:strat[ée]giques|prioritaires))?"
+     r"|objectifs\s+strat[ée]giques|priorit[ée]s\s+(?:strat[ée]giques|territoriales))\b"),
+    ("n_participants",
+     r"(?:participants?|contributeurs|(?:personnes|acteurs|professionnels)\s+"
+     r"(?:ont\s+particip[ée]|mobilis[ée]s|r[ée]unis|impliqu[ée]s))\b"),
 ]
+_COUNT = re.compile(
+    rf"{NUMBER}\s+(?:" + "|".join(f"(?P<{metric}>{noun})" for metric, noun in _COUNT_NOUNS)
+    + ")", _I)
+_HAS_NUMBER = re.compile(
+    r"\d|\b(?:deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|treize|quatorze|quinze"
+    r"|seize|vingt|trente|quarante|cinquante|soixante)", _I)
 _DURATION = re.compile(
     rf"\b(?:dur[ée]e\s+de|p[ée]riode\s+de|sur|pour|pendant)\s+(?:les\s+|une\s+dur[ée]e\s+de\s+"
     rf"|une\s+p[ée]riode\s+de\s+)?{NUMBER}\s+(?:ans|ann[ée]es)\b", _I)
@@ -105,23 +113,18 @@ def facts_in_sentence(text: str, settings: FactSettings | None = None) -> list[d
     """Facts stated in one sentence (no dedup, no passage)."""
     settings = settings or FactSettings()
     rows: list[dict] = []
-    taken: list[tuple[int, int]] = []
-
-    def add(metric: str, value: int, start: int, end: int) -> None:
-        if any(start < e and end > s for s, e in taken):
-            return
-        taken.append((start, end))
+    if not _HAS_NUMBER.search(text):
+        return rows
+    for m in _COUNT.finditer(text):
+        metric = m.lastgroup
+        value = number_value(m["num"])
+        if metric is None or value is None:
+            continue
+        if not settings.min_count <= value <= settings.max_count:
+            continue
+        if _SUBSET_AFTER.search(text[m.end():]) or _SUBSET_BEFORE.search(text[:m.start()]):
+            continue
         rows.append({"metric": metric, "value": value, "unit": None, "evidence": text})
-
-    for metric, pattern in _COUNT_PATTERNS:
-        for m in pattern.finditer(text):
-            value = number_value(m["num"])
-            if value is None or not settings.min_count <= value <= settings.max_count:
-                continue
-            if _SUBSET_AFTER.search(text[m.end():]) or _SUBSET_BEFORE.search(text[:m.start()]):
-                taken.append((m.start(), m.end()))
-                continue
-            add(metric, value, m.start(), m.end())
     for m in _DURATION.finditer(text):
         value = number_value(m["num"])
         if value and settings.min_duration <= value <= settings.max_duration:

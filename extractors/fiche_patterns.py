@@ -61,7 +61,7 @@ SUMMARY_MARKERS = re.compile(r"objectifs?\s+operationnels?\s+succincts?|tableau\
 # --- fiche fields ------------------------------------------------------------------------
 # Field labels (never titles).  Order matters: the first that matches wins.
 FIELD_LABELS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("pilotes", re.compile(r"^(?:groupe\s+)?pilotes?(?:\s*\(s\))?(?:\s+de\s+l.action)?\s*(?::|$)")),
+    ("pilotes", re.compile(r"^pilotes?(?:\s*\(s\))?(?:\s+de\s+l.action)?\s*(?::|$)")),
     ("partenaires", re.compile(
         r"^(?:partenaires?|acteurs\s+partenaires|contributeurs?)(?:\s*\(s\))?\s*(?::|$)")),
     ("objectifs_strategiques", re.compile(r"^objectifs?\s+strategiques?\s*(?::|$)")),
@@ -84,6 +84,12 @@ UNDEFINED_VALUES = re.compile(
 
 # --- operational table columns (header cell → column role) -------------------------------
 OPERATIONAL_HEADER = re.compile(r"^objectifs?\s+operationnels?|^actions?\s+a\s+mener|^etapes?\b")
+# The header row of an operational table that the reader did not recognise as a table
+# (no ruling lines): one text line naming the columns.
+LOOSE_TABLE_HEADER = re.compile(
+    r"^objectifs?\s+operationnels?\b.{0,40}\b(?:operateurs?|modalites?|echeances?|porteurs?)")
+COLUMN_HEADER_FRAGMENT = re.compile(
+    r"^(?:operateurs?(?:\s*\(s\))?|modalites?|echeances?)\b.{0,60}$")
 COLUMN_ROLES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("echeance", re.compile(r"echeance|calendrier|delai|date|periode")),
     ("operateur", re.compile(r"operateur|porteur|responsable|qui\b")),

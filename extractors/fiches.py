@@ -26,7 +26,7 @@ from typing import Any
 from rapidfuzz import fuzz
 
 from extractors import fiche_patterns as P
-from extractors.echeances import parse_echeance
+from extractors.echeances import find_echeance_text, parse_echeance
 from pipeline.document import Block, Document
 
 
@@ -40,6 +40,10 @@ class FicheSettings:
     variant_min_score: float = 60.0  # rapidfuzz token_set_ratio for a title variant
     max_title_continuation_chars: int = 250  # a title-only next block longer than this is prose
     link_text_chars: int = 300  # stored context of a cross-reference
+    # tables without ruling lines read as text blocks (PDF geometry, in points)
+    loose_row_gap_ratio: float = 0.5  # vertical gap > ratio × font size starts a new row
+    loose_column_tolerance: float = 12.0  # x0 within this of the header's x0: first column
+    loose_header_tolerance: float = 3.0  # header fragments on the same line
 
 
 @dataclass
@@ -119,9 +123,11 @@ def _match_heading(text: str, allow_action: bool) -> re.Match[str] | None:
 
 def _orig_tail(text: str, folded_end: int) -> str:
     """The part of ``text`` after the prefix whose folded form has ``folded_end`` chars."""
-    for k in range(len(text) + 1):
-        if len(P.fold(text[:k])) >= folded_end:
+    length = 0
+    for k, char in enumerate(text):
+        if length >= folded_end:
             return text[k:]
+        length += len(P.fold(char))
     return ""
 
 
@@ -309,13 +315,97 @@ def _merge_continuations(rows: list[dict]) -> list[dict]:
     return merged
 
 
-def _parse_body(blocks: list[Block]) -> tuple[dict[str, list[str]], list[str], list[dict],
-                                                list[dict]]:
+def _loose_region(blocks: list[Block], settings: FicheSettings) -> tuple[Block, list[Block],
+                                                                          set[int]] | None:
+    """Blocks of an operational table without ruling lines: (header, cells, consumed seqs).
+
+    The header is a text line naming the columns; the table spans, page by page, down to the
+    first field label written at the left margin ("Moyens nécessaires", …) by position, so
+    that a reader that read the columns one after the other still gives whole rows.
+    """
+    header_i = next((i for i, b in enumerate(blocks) if b.kind != "table" and b.bbox is not None
+                     and b.page is not None
+                     and P.LOOSE_TABLE_HEADER.match(P.fold(P.clean(b.text)))), None)
+    if header_i is None:
+        return None
+    header = blocks[header_i]
+    left = header.bbox[0]
+    tol = settings.loose_header_tolerance
+    consumed = {header.seq}
+    rest = [b for b in blocks[header_i + 1:] if b.kind != "table" and b.bbox and b.page]
+    for b in rest:
+        folded = P.fold(P.clean(b.text))
+        if P.LOOSE_TABLE_HEADER.match(folded) or (
+                abs(b.bbox[1] - header.bbox[1]) <= tol and P.COLUMN_HEADER_FRAGMENT.match(folded)):
+            consumed.add(b.seq)  # header fragments, or the header repeated on the next page
+    region: list[Block] = []
+    for page in sorted({b.page for b in rest}):
+        on_page = [b for b in rest if b.page == page and b.seq not in consumed
+                   and (page != header.page or b.bbox[1] >= header.bbox[3] - tol)]
+        ends = [b.bbox[1] for b in on_page if _field_of(b.text.split("\n", 1)[0]) is not None
+                and b.bbox[0] <= left + settings.loose_column_tolerance
+                and P.fold(P.clean(b.text)).split(":")[0].strip() not in ("territoire",
+                                                                          "public cible")]
+        end_y = min(ends) if ends else float("inf")
+        region.extend(b for b in on_page if b.bbox[1] < end_y)
+        if ends:
+            break
+    consumed |= {b.seq for b in region}
+    return header, region, consumed
+
+
+def _loose_rows(header: Block, region: list[Block], settings: FicheSettings) -> list[dict]:
+    """Rows of a table without ruling lines: horizontal bands separated by vertical gaps."""
+    left = header.bbox[0]
+    size = float(header.style.get("font_size") or 8.0)
+    gap = settings.loose_row_gap_ratio * size
+    bands: list[list[Block]] = []
+    bottom = -1.0
+    page = header.page
+    for b in sorted(region, key=lambda b: (b.page, b.bbox[1], b.bbox[0])):
+        if not bands or b.page != page or b.bbox[1] > bottom + gap:
+            bands.append([])
+            bottom = b.bbox[3]
+            page = b.page
+        bands[-1].append(b)
+        bottom = max(bottom, b.bbox[3])
+    rows: list[dict] = []
+    for band in bands:
+        first = [b for b in band if b.bbox[0] <= left + settings.loose_column_tolerance]
+        others = [b for b in band if b not in first]
+        objectif = " ".join(P.clean(b.text) for b in first).strip()
+        modalites = " ".join(P.clean(b.text) for b in others).strip()
+        starts_row = bool(objectif) and not re.match(r"^[a-zà-ÿ(]", objectif)
+        if rows and not starts_row:
+            prev = rows[-1]
+            prev["objectif"] = f"{prev['objectif']} {objectif}".strip()
+            prev["modalites"] = f"{prev['modalites']} {modalites}".strip()
+            prev["echeance"] = find_echeance_text(f"{prev['_all']} {objectif} {modalites}")
+            prev["_all"] += f" {objectif} {modalites}"
+            continue
+        if not objectif:
+            continue
+        everything = f"{objectif} {modalites}"
+        rows.append({"objectif": objectif, "operateur": "", "modalites": modalites,
+                     "echeance": find_echeance_text(everything), "seq": band[0].seq,
+                     "_all": everything})
+    for row in rows:
+        row.pop("_all")
+    return rows
+
+
+def _parse_body(blocks: list[Block], settings: FicheSettings | None = None,
+                ) -> tuple[dict[str, list[str]], list[str], list[dict], list[dict]]:
     """Fields, strategic objectives, operational rows and paragraph-style operational lines."""
+    settings = settings or FicheSettings()
     fields: dict[str, list[str]] = {}
     strategic: list[str] = []
     table_rows: list[dict] = []
     para_ops: list[dict] = []
+    loose = _loose_region(blocks, settings)
+    if loose is not None:
+        table_rows.extend(_loose_rows(loose[0], loose[1], settings))
+        blocks = [b for b in blocks if b.seq not in loose[2]]
     current: str | None = None
     roles: dict[str, int] | None = None
     n_cols = 0
@@ -497,6 +587,22 @@ def extract_fiches(doc: Document, settings: FicheSettings | None = None) -> Fich
     return result
 
 
+def _continues_heading(head: Block, nxt: Block) -> bool:
+    """The next block is the second line of a wrapped heading (same kind and font)."""
+    if nxt.kind != head.kind or nxt.kind == "table" or _field_of(nxt.text) is not None:
+        return False
+    if _match_heading(P.clean(nxt.text), True) is not None or _section_heading(nxt) is not None:
+        return False
+    same_font = (nxt.style.get("font_size"), nxt.style.get("bold")) == (
+        head.style.get("font_size"), head.style.get("bold"))
+    if not same_font or nxt.page != head.page:
+        return False
+    if head.bbox is not None and nxt.bbox is not None:
+        size = float(head.style.get("font_size") or 10.0)
+        return 0 <= nxt.bbox[1] - head.bbox[3] < size
+    return bool(re.match(r"^[a-zà-ÿ]", P.clean(nxt.text)))
+
+
 def _decide_priority(section: int | None, toc: int | None, summary: list[int] | None,
                      content: tuple[int | None, str | None], body_sections: set[int | None],
                      ) -> tuple[int | None, str | None, str | None]:
@@ -528,9 +634,11 @@ def _emit(doc: Document, cand: _Candidate, end: int, order: int, result: FicheEx
     if not title and body and _is_text(body[0]) and _field_of(body[0].text) is None and len(
             body[0].text) <= settings.max_title_continuation_chars:
         title = P.clean(body[0].text)
+    elif title and body and _continues_heading(head, body[0]):
+        title = f"{title} {P.clean(body[0].text)}"  # a heading wrapped over two lines
     number = cand.number if cand.number is not None else order
     body_blocks = [b for b in body if sub is None or b is not blocks[sub.index]]
-    fields, strategic, rows, para_ops = _parse_body(body_blocks)
+    fields, strategic, rows, para_ops = _parse_body(body_blocks, settings)
 
     title_variants: list[str] = []
     pool = ([sub.title] if sub is not None and sub.title else []) + variants.get(number, [])

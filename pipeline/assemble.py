@@ -5,11 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+import pandas as pd
 import pyarrow as pa
 
+from pipeline.dedup import dedup_passages
 from pipeline.publish import to_arrow
 from pipeline.stages import DocResult
 from schemas.tables import TABLES
+
+DEDUP_COLUMNS = ("cluster_id", "is_canonical", "similarity", "is_boilerplate",
+                 "has_internal_repeat", "text_clean")
 
 
 def assemble_tables(results: Iterable[DocResult],
@@ -25,4 +30,15 @@ def assemble_tables(results: Iterable[DocResult],
             rows[name].extend(table_rows)
         rows["quarantine"].extend(result.quarantine)
     rows["quarantine"].extend(quarantine)
+    if rows["passages"]:
+        rows["passages"], rows["passage_clusters"], rows["passage_repeats"] = (
+            mark_repeats(rows["passages"]))
     return {name: to_arrow(name, table_rows) for name, table_rows in rows.items()}
+
+
+def mark_repeats(passages: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], ...]:
+    """Run fuzzy dedup over all passages of the run: clusters, canonical marks, spans."""
+    result = dedup_passages(pd.DataFrame(passages))
+    added = result.passages[list(DEDUP_COLUMNS)].to_dict("records")  # same order as input
+    marked = [{**row, **extra} for row, extra in zip(passages, added, strict=True)]
+    return marked, result.clusters.to_dict("records"), result.spans.to_dict("records")

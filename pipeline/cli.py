@@ -47,6 +47,8 @@ def _prefect_environment(settings: Settings) -> None:
     os.environ.setdefault("PREFECT_RESULTS_LOCAL_STORAGE_PATH",
                           str((settings.store / ".cache" / "results").resolve()))
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    # a fresh PREFECT_HOME migrates its database first: slow on a loaded machine
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO")
 
 

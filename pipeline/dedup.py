@@ -70,8 +70,8 @@ class DedupSettings:
     #: strip leading list enumerators ("1)", "2.", "a)", "–", "•") before matching.
     drop_enumerators: bool = True
     #: MinHash LSH: ``bands`` x ``rows`` permutations. P(candidate) = 1-(1-J^rows)^bands.
-    bands: int = 12
-    rows: int = 3
+    bands: int = 14
+    rows: int = 4
     #: a cluster is boilerplate when it has at least this many passages ...
     boilerplate_min_size: int = 3
     #: ... and its canonical key is shorter than this many characters.
@@ -109,10 +109,14 @@ def cluster_id_for(passage_id: str) -> str:
 # --------------------------------------------------------------------------- matching core
 
 
-def link_keys(keys: list[str], settings: DedupSettings) -> tuple[np.ndarray, np.ndarray]:
+def link_keys(
+    keys: list[str], settings: DedupSettings, wanted: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Cluster distinct match keys.
 
-    Returns (component label per key, accepted pairs (k, 2)). Empty keys stay alone.
+    ``wanted`` (bool per key), when given, keeps only candidate pairs with at least one
+    wanted key. Returns (component label per key, accepted pairs (k, 2)). Empty keys stay
+    alone.
     """
     n = len(keys)
     idx = np.array([i for i, k in enumerate(keys) if k], dtype=np.int64)
@@ -123,6 +127,8 @@ def link_keys(keys: list[str], settings: DedupSettings) -> tuple[np.ndarray, np.
     sig = minhash_signatures(hashes, offsets, settings.bands * settings.rows)
     local = lsh_candidate_pairs(sig, settings.bands, settings.rows)
     pairs = idx[local] if len(local) else np.empty((0, 2), dtype=np.int64)
+    if wanted is not None and len(pairs):
+        pairs = pairs[wanted[pairs[:, 0]] | wanted[pairs[:, 1]]]
     accepted = verify_pairs(keys, pairs, settings)
     return connected_components(n, accepted), accepted
 
@@ -200,7 +206,7 @@ def dedup_passages(
     df["text"] = df["text"].fillna("").astype(str)
 
     # internal repeats, once per distinct text (tables skipped)
-    texts, text_idx = np.unique(df["text"].to_numpy(dtype=object), return_inverse=True)
+    text_idx, texts = pd.factorize(df["text"])
     repeat = [clean_internal_repeats(t, settings.repeat) for t in texts]
     has_rep = np.array([r[0] for r in repeat], dtype=bool)[text_idx]
     cleaned = np.array([r[1] for r in repeat], dtype=object)[text_idx]
@@ -211,7 +217,8 @@ def dedup_passages(
     # match keys on the cleaned text; one variant per distinct key
     clean_texts = df["text_clean"].to_numpy(dtype=object)
     key_of_text = {t: match_key(t, settings.drop_enumerators) for t in set(clean_texts)}
-    key_codes, keys_idx = pd.factorize(pd.Series([key_of_text[t] for t in clean_texts]))
+    key_codes, keys_idx = pd.factorize(pd.Series([key_of_text[t] for t in clean_texts]),
+                                       sort=True)
     keys = [str(k) for k in keys_idx]
     df["key_idx"] = key_codes
     key_labels, _ = link_keys(keys, settings)
@@ -282,7 +289,7 @@ def find_partial_repeats(df: pd.DataFrame, settings: DedupSettings) -> pd.DataFr
     unit_end: list[int] = []
     unit_whole: list[bool] = []
     unit_key: list[str] = []
-    texts, text_idx = np.unique(df["text"].to_numpy(dtype=object), return_inverse=True)
+    text_idx, texts = pd.factorize(df["text"])
     for ti, text in enumerate(texts):
         spans = sentence_spans(text)
         for s, e in spans:
@@ -297,10 +304,13 @@ def find_partial_repeats(df: pd.DataFrame, settings: DedupSettings) -> pd.DataFr
         return _empty_spans()
     units = pd.DataFrame({"text_idx": unit_text, "start": unit_start, "end": unit_end,
                           "whole": unit_whole})
-    codes, uniq = pd.factorize(pd.Series(unit_key))
+    codes, uniq = pd.factorize(pd.Series(unit_key), sort=True)
     ukeys = [str(k) for k in uniq]
     units["key_idx"] = codes
-    labels, _ = link_keys(ukeys, settings)
+    # whole single-sentence passages were already compared at passage level
+    has_sub = np.zeros(len(ukeys), dtype=bool)
+    has_sub[codes[~units["whole"].to_numpy()]] = True
+    labels, _ = link_keys(ukeys, settings, wanted=has_sub)
     units["label"] = labels[codes]
     # only sentence groups spanning more than one distinct key or more than one text matter
     multi = units.groupby("label")["text_idx"].transform("nunique") > 1

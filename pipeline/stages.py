@@ -12,6 +12,12 @@ from typing import Any
 
 from extractors.departments import detect_department
 
+from extractors.acronyms import extract_acronyms
+from extractors.entities import extract_entities
+from extractors.events import extract_events
+from extractors.facts import extract_facts
+from extractors.fiches import extract_fiches
+from extractors.people import extract_people
 from pipeline.config import Settings
 from pipeline.document import Document
 from pipeline.ingest import Ingested, IngestError, ingest_source
@@ -101,8 +107,53 @@ def extract_rows(doc: Document, ingested: Ingested) -> DocResult:
         "version": 1,
         "is_current": True,
     }]
-    result.rows["passages"] = passage_rows(doc, dept)
+    result.rows["passages"] = passages = passage_rows(doc, dept)
+    by_seq = {row["seq"]: row["passage_id"] for row in passages}
+    result.rows.update(governance_rows(doc, dept, by_seq))
+    result.rows.update(fiche_rows(doc, dept, by_seq))
     return result
+
+
+def fiche_rows(doc: Document, dept: str,
+               by_seq: dict[int, str]) -> dict[str, list[dict[str, Any]]]:
+    """Fiches actions, their objective lines and their links, keyed by deterministic ids."""
+    extraction = extract_fiches(doc)
+    ids = {f["number"]: stable_id(doc.doc_id, "fiche", f["number"]) for f in extraction.fiches}
+    base = {"doc_id": doc.doc_id, "department_code": dept}
+    fiches = [{**f, **base, "fiche_id": ids[f["number"]],
+               "passage_id": by_seq.get(f.get("seq_start"))} for f in extraction.fiches]
+    objectives = [{**o, **base, "fiche_id": ids[o["number"]],
+                   "passage_id": by_seq.get(o.get("passage_seq"))}
+                  for o in extraction.objectives if o["number"] in ids]
+    links = [{**link, **base, "fiche_id": ids[link["number"]],
+              "target_fiche_id": ids.get(link["target_number"]),
+              "passage_id": by_seq.get(link.get("passage_seq"))}
+             for link in extraction.links if link["number"] in ids]
+    return {"fiches": fiches, "fiche_objectives": objectives, "fiche_links": links}
+
+
+def governance_rows(doc: Document, dept: str,
+                    by_seq: dict[int, str]) -> dict[str, list[dict[str, Any]]]:
+    """Events, facts, entities, acronyms and people of a document, with provenance."""
+    def rows(extracted: list[dict[str, Any]], id_column: str | None = None,
+             id_parts: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+        out = []
+        for row in extracted:
+            row = {**row, "doc_id": doc.doc_id, "department_code": dept,
+                   "passage_id": by_seq.get(row.get("passage_seq"))}
+            if id_column:
+                row[id_column] = stable_id(doc.doc_id, *(row.get(p) for p in id_parts))
+            out.append(row)
+        return out
+
+    return {
+        "governance_events": rows(extract_events(doc), "event_id",
+                                  ("event_type", "event_date", "date_text")),
+        "facts": rows(extract_facts(doc), "fact_id", ("metric", "value")),
+        "entities": rows(extract_entities(doc)),
+        "acronyms": rows(extract_acronyms(doc)),
+        "people": rows(extract_people(doc)),
+    }
 
 
 def passage_rows(doc: Document, dept: str) -> list[dict[str, Any]]:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
 
 # Typographic characters folded before anything else.
 _CHAR_MAP = str.maketrans(
@@ -117,7 +116,6 @@ def _repair_ocr(s: str) -> str:
     return s.replace("rn", "m").replace("vv", "w")
 
 
-@lru_cache(maxsize=200_000)
 def match_key(text: str, drop_enumerator: bool = True) -> str:
     """The normalised form of ``text`` used for matching.
 

@@ -172,6 +172,17 @@ SCHEMAS: dict[str, pa.Schema] = {
         _f("text", STR, "Text of the canonical occurrence."),
         _f("is_boilerplate", BOOL, "Short template line."),
     ),
+    "passage_repeats": _schema(
+        "One row per partial repeat: a span of a passage that repeats a span of another.",
+        False,
+        _f("passage_id", STR, "Passage holding the repeated span.", False),
+        _f("start", INT, "Start offset of the span in the passage text."),
+        _f("end", INT, "End offset of the span."),
+        _f("repeats_passage_id", STR, "Passage whose span is repeated."),
+        _f("repeats_start", INT, "Start offset in that passage."),
+        _f("repeats_end", INT, "End offset in that passage."),
+        _f("similarity", FLOAT, "Similarity 0-100 of the two spans."),
+    ),
     "people": _schema(
         "One row per named person with a role.", True,
         DOC_ID, DEPT,

@@ -49,8 +49,8 @@ def test_one_sentence_several_events_with_reference() -> None:
 
 
 def test_actor_and_precision() -> None:
-    row, = events_in_sentence(
-        "Le 26 octobre 2020 le Directeur Général de l’Agence Régionale de Santé a approuvé le PTSM.")
+    row, = events_in_sentence("Le 26 octobre 2020 le Directeur Général de l’Agence Régionale "
+                              "de Santé a approuvé le PTSM.")
     assert row["event_type"] == "ptsm_approved" and row["date_precision"] == "day"
     assert row["actor"] == "Directeur Général de l’Agence Régionale de Santé"
     row, = events_in_sentence("Adoptée le 25 janvier 2019 par le Comité de Pilotage,")

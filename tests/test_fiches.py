@@ -29,8 +29,10 @@ EXPECTED_PRIORITY = {n: p for p, numbers in {1: range(1, 5), 2: range(5, 16), 3:
 SEED_FLOORS = {"number": 1.0, "title": 1.0, "priority": 1.0, "rows": 0.98,
                "echeance_text": 0.98, "echeance_dates": 0.98}  # measured: all 1.000
 SAMPLE_FLOORS = {"number": 1.0, "title": 1.0, "priority": 1.0, "rows": 0.95,
-                 "echeance_dates": 0.95}
-VARIANT_FLOORS = {"number": 1.0, "priority": 1.0, "rows": 0.90}
+                 "echeance_dates": 0.95}  # measured on the PDF: all 1.000
+# Variant (no ruling lines, inline labels): measured rows 0.911, échéance dates 0.854.
+VARIANT_FLOORS = {"number": 1.0, "title": 1.0, "priority": 1.0, "rows": 0.90,
+                  "echeance_dates": 0.80}
 
 _TOP = re.compile(r"^(Introduction|Feuille de route 20|Plan pluriannuel|Plannings prévisionnels|"
                   r"Liste des acronymes|Annexes$|Table des matières|Format des fiches)", re.I)
@@ -307,4 +309,4 @@ def test_sample_docx(sample_docx: FicheExtraction) -> None:
 
 def test_variant_pdf() -> None:
     result = extract_fiches(_read(VARIANT_PDF, "pipeline.readers.pdf", "read_pdf"))
-    _check_done_when(result, VARIANT_FLOORS, titles=False)
+    _check_done_when(result, VARIANT_FLOORS)

@@ -11,8 +11,14 @@ import pytest
 from pipeline.document import Block, Document
 from pipeline.readers.errors import ReaderError
 from pipeline.readers.pdf import PdfSettings, read_pdf
-from pipeline.readers.pdf_blocks import furniture_key, is_page_number, toc_entry
-from pipeline.readers.pdf_layout import join_lines
+from pipeline.readers.pdf_blocks import (
+    BlockSettings,
+    furniture_key,
+    is_page_number,
+    numbered_list_lines,
+    toc_entry,
+)
+from pipeline.readers.pdf_layout import Line, join_lines
 
 FIX = Path(__file__).resolve().parent / "fixtures" / "pdf"
 SAMPLE = Path(__file__).resolve().parents[1] / "data/raw/samples/ptsm53-feuille-de-route.pdf"
@@ -60,6 +66,15 @@ def test_toc_entry_strips_leaders():
         "Fiche action n°1 : Sensibiliser", 14)
     assert toc_entry("INTRODUCTION . . . . . . 6") == ("INTRODUCTION", 6)
     assert toc_entry("Un texte ordinaire de 2019.") is None
+
+
+def test_numbered_lines_are_list_items_only_in_a_body_size_sequence():
+    def line(text: str, size: float = 10.0, x0: float = 70.0) -> Line:
+        return Line(text, x0, 400.0, 0.0, size, size, False)
+
+    lines = [line("1) Créer"), line("2) Monter"), line("1. Introduction", 14.0),
+             line("2. Contexte", 14.0), line("3. Un paragraphe seul", 10.0, x0=120.0)]
+    assert numbered_list_lines(lines, 10.0, BlockSettings()) == {0, 1}
 
 
 # ---------------------------------------------------------------- fixtures

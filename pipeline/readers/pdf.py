@@ -295,7 +295,7 @@ def _build_blocks(pages: list[PageResult], settings: PdfSettings) -> list[Block]
     tables_of: dict[int, TableData] = {}
     for p in pages:
         lines = [it for it in p.items if isinstance(it, Line)]
-        numbered = {id(lines[i]) for i in numbered_list_lines(lines, bs)}
+        numbered = {id(lines[i]) for i in numbered_list_lines(lines, body, bs)}
         seq = [it.index if isinstance(it, TableItem) else it for it in p.items]
         for raw in group_lines(seq, numbered, gap, body, bs):
             if raw.kind == "table":

@@ -110,16 +110,18 @@ def toc_entry(text: str, need_letter: bool = True) -> tuple[str, int] | None:
     return m.group("title").strip(), int(m.group("page"))
 
 
-def numbered_list_lines(lines: Sequence[Line], settings: BlockSettings) -> set[int]:
+def numbered_list_lines(lines: Sequence[Line], body_size: float,
+                        settings: BlockSettings) -> set[int]:
     """Indexes of numbered lines that clearly belong to a list.
 
     A "3)" line is a list item only when a line numbered 2 or 4 with the same marker
-    starts at the same x on the page (a lone "1. Ce paragraphe…" is not a list).
+    starts at the same x on the page (a lone "1. Ce paragraphe…" is not a list), and it is
+    not set in a heading size ("1. Introduction", "2. Contexte" are headings).
     """
     found: list[tuple[int, int, str, float]] = []
     for i, ln in enumerate(lines):
         num = number_of(ln.text)
-        if num:
+        if num and ln.size < body_size * settings.heading_size_ratio:
             found.append((i, num[0], num[1], ln.x0))
     out: set[int] = set()
     for i, n, marker, x0 in found:

@@ -8,12 +8,9 @@ import re
 import duckdb
 import pandas as pd
 import pytest
-
-from tests.conftest import Run
+from conftest import Run
 
 PDF_ID = "ptsm53-feuille-de-route-pdf"
-OPERATIONAL_HEADER = ["objectifs opérationnels", "opérateur(s)", "modalités de réalisation",
-                      "echéance"]
 
 
 @pytest.fixture(scope="module")
@@ -66,17 +63,27 @@ def test_tables_open_in_duckdb(sample_run: Run) -> None:
 def test_pdf_has_no_running_header_footer_or_page_number(documents, passages) -> None:
     pdf = _doc_passages(documents, passages, PDF_ID)
     texts = pdf.text.str.strip()
-    assert not texts.str.fullmatch(r"(Page\s*)?\d{1,3}(\s*/\s*\d{1,3})?").any()
-    # a line repeated on many pages would be running furniture
-    short = texts[texts.str.len() < 80].value_counts()
-    assert short.max() < 10, short.head()
+    # the running header and footer the sample PDF draws on its 92 inner pages (the cover
+    # page also says "Département de la Mayenne", as content)
+    for furniture in ("PTSM 53 – Feuille de route 2019-2024", "Département de la Mayenne",
+                      "Projet Territorial en Santé Mentale de la Mayenne"):
+        assert (texts == furniture).sum() <= 1, furniture
+    numbers = texts.str.extract(r"^(?:Page\s*)?(\d{1,3})(?:\s*/\s*\d{1,3})?$")[0].dropna()
+    page_numbers = numbers[numbers.astype(int) == pdf.loc[numbers.index, "page"]]
+    assert page_numbers.empty, pdf.loc[page_numbers.index, ["page", "text"]]
+
+
+def _is_operational_header(row: list[str]) -> bool:
+    """Objectifs opérationnels | Opérateur(s) | Modalités de réalisation | Echéance (variants)."""
+    cells = [c.strip().lower() for c in row]
+    starts = ("objectifs opérationnels", "opérateur", "modalités", "echéance")
+    return len(cells) == 4 and all(c.startswith(s) for c, s in zip(cells, starts, strict=True))
 
 
 def _operational_tables(df: pd.DataFrame) -> pd.DataFrame:
     tables = df[df.kind == "table"].copy()
     tables["rows"] = tables.rows_json.map(json.loads)
-    header = tables.rows.map(lambda r: [c.strip().lower() for c in r[0]])
-    return tables[header.map(lambda h: h == OPERATIONAL_HEADER)]
+    return tables[tables.rows.map(lambda rows: _is_operational_header(rows[0]))]
 
 
 @pytest.mark.parametrize("source_id", [PDF_ID, "ptsm53-feuille-de-route-docx"])
@@ -95,8 +102,7 @@ def test_a_table_crossing_a_page_break_is_one_block(documents, passages) -> None
     crossing = ops[ops.page_end.notna() & (ops.page_end > ops.page)]
     assert len(crossing) >= 1
     for rows in crossing.rows:  # the repeated header row was dropped on the join
-        headers = [r for r in rows if [c.strip().lower() for c in r] == OPERATIONAL_HEADER]
-        assert len(headers) == 1
+        assert sum(_is_operational_header(r) for r in rows) == 1
 
 
 @pytest.mark.parametrize("source_id", ["ptsm35-composition-du-ptsm", "ct-sante-idf-arrete-ptsm77",

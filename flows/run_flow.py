@@ -17,11 +17,14 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from pipeline.assemble import assemble_tables
 from pipeline.config import PIPELINE_VERSION, SOURCES_FILE, Settings, code_fingerprint
+from pipeline.fetch import FetchError
 from pipeline.ingest import Ingested
 from pipeline.publish import publish
 from pipeline.sources import Source, load_sources_file, sources_from_folder
-from pipeline.stages import DocResult, ingest_stage, process_stage
+from pipeline.stages import DocResult, ingest_stage, process_stage, quarantine_row
 from schemas.tables import SCHEMA_VERSION
+
+INGEST_RETRIES = 2
 
 
 @dataclass
@@ -51,7 +54,13 @@ def resolve_sources(settings: Settings) -> list[Source]:
     return sources_from_folder(settings.raw_dir, exclude=(settings.store,))
 
 
-@task(name="ingest", retries=2, retry_delay_seconds=[1, 5])
+def _retry_transient(_task: object, _task_run: object, state: Any) -> bool:
+    """Retry only what may pass next time (timeouts, 5xx), never a 404 or a refusal."""
+    return bool(getattr(state.result(raise_on_failure=False), "retryable", False))
+
+
+@task(name="ingest", retries=INGEST_RETRIES, retry_delay_seconds=[1, 4],
+      retry_condition_fn=_retry_transient)
 def ingest_task(source: Source, settings: Settings) -> Ingested | dict[str, Any]:
     return ingest_stage(source, settings)
 
@@ -91,8 +100,11 @@ def ptsm_run(settings: Settings) -> RunSummary:
     ingested_futures = [ingest_task.submit(s, settings) for s in sources]
     ingested: list[Ingested] = []
     quarantine: list[dict[str, Any]] = []
-    for fut in ingested_futures:
-        value = fut.result()
+    for source, fut in zip(sources, ingested_futures, strict=True):
+        value = fut.result(raise_on_failure=False)
+        if isinstance(value, FetchError):  # still failing after the retries
+            value = quarantine_row(source, "ingest", value.error_type,
+                                   f"{value} (after {INGEST_RETRIES} retries)")
         (ingested if isinstance(value, Ingested) else quarantine).append(value)
 
     processor = _cached_process_task(settings)

@@ -28,6 +28,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--task-runner", choices=["thread"], default="thread",
                      help="Prefect task runner")
     run.add_argument("--store", type=Path, help="raw store folder (default: <raw>/store)")
+    run.add_argument("--allow-root", type=Path, action="append", default=[],
+                     help="a folder local sources may be read from (repeatable; default: the "
+                          "folder of the sources file, or the raw folder)")
+    run.add_argument("--allow-host", action="append", default=[],
+                     help="a host fetched even if it resolves to a private address "
+                          "(repeatable; e.g. 127.0.0.1 for a local mirror)")
     return parser
 
 
@@ -38,8 +44,10 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         sources_file = DEFAULT_RAW / SOURCES_FILE
     if args.workers < 1:
         raise SourcesError("--workers must be at least 1")
+    roots = args.allow_root or [sources_file.parent if sources_file else raw]
     return Settings(raw_dir=raw, out=args.out, sources_file=sources_file,
-                    store_dir=args.store, workers=args.workers, task_runner=args.task_runner)
+                    store_dir=args.store, workers=args.workers, task_runner=args.task_runner,
+                    allowed_roots=[r.resolve() for r in roots], allowed_hosts=args.allow_host)
 
 
 def _prefect_environment(settings: Settings) -> None:

@@ -25,6 +25,8 @@ class Settings:
     max_bytes: int = 100 * 1024 * 1024  # larger inputs are quarantined
     http_timeout_s: float = 30.0
     allowed_roots: list[Path] = field(default_factory=list)  # file sources must live here
+    allow_private_networks: bool = False  # fetch from private/loopback addresses
+    allowed_hosts: list[str] = field(default_factory=list)  # hosts allowed even if private
 
     @property
     def store(self) -> Path:

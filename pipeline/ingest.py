@@ -6,11 +6,17 @@ import json
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-
-import httpx
+from typing import Any
 
 from pipeline.config import PIPELINE_VERSION, Settings
 from pipeline.document import doc_id_for, sha256_bytes
+from pipeline.fetch import (
+    FetchError,
+    FetchValidators,
+    check_file_source,
+    fetch,
+    fetch_settings_from,
+)
 from pipeline.sniff import EXTENSIONS, sniff_media_type
 from pipeline.sources import Source
 
@@ -41,8 +47,19 @@ class Ingested:
 
 
 def ingest_source(source: Source, settings: Settings) -> Ingested:
-    """Read or fetch `source`, check it, and store it under its sha256."""
-    data = _fetch(source, settings) if source.is_remote else _read_local(source, settings)
+    """Read or fetch `source`, check it, and store it under its sha256.
+
+    A retryable network failure (timeout, 5xx) is raised as FetchError so that the
+    orchestrator can retry; every other failure is an IngestError.
+    """
+    state_path = _state_path(settings.store, source.id)
+    previous = _load_state(state_path)
+    if source.is_remote:
+        data, validators = _fetch(source, settings, previous)
+        if data is None:  # 304 Not Modified: the stored copy is current
+            data = Path(previous["raw_path"]).read_bytes()
+    else:
+        data, validators = _read_local(source, settings), {}
     sha = sha256_bytes(data)
     if not data:
         raise IngestError(f"{source.uri}: empty file", "empty_file", sha)
@@ -72,20 +89,16 @@ def ingest_source(source: Source, settings: Settings) -> Ingested:
         department_hint=source.department,
         public_url=source.url,
     )
+    _save_state(state_path, {**validators, "raw_path": str(raw_path), "sha256": sha})
     _log_fetch(store, ingested)
     return ingested
 
 
 def _read_local(source: Source, settings: Settings) -> bytes:
-    path = source.local_path
-    if settings.allowed_roots:
-        resolved = path.resolve()
-        if not any(resolved.is_relative_to(r.resolve()) for r in settings.allowed_roots):
-            raise IngestError(
-                f"{source.uri}: outside the allowed roots "
-                f"({', '.join(str(r) for r in settings.allowed_roots)})",
-                "forbidden_path",
-            )
+    try:
+        path = check_file_source(source.local_path, settings.allowed_roots)
+    except FetchError as exc:
+        raise IngestError(str(exc), exc.error_type) from exc
     if not path.is_file():
         raise IngestError(f"{source.uri}: file not found", "not_found")
     size = path.stat().st_size
@@ -96,28 +109,42 @@ def _read_local(source: Source, settings: Settings) -> bytes:
     return path.read_bytes()
 
 
-def _fetch(source: Source, settings: Settings) -> bytes:
+def _fetch(source: Source, settings: Settings,
+           previous: dict[str, Any]) -> tuple[bytes | None, dict[str, Any]]:
+    """GET the source (conditional when we hold its bytes); None when not modified."""
+    have_copy = bool(previous.get("raw_path")) and Path(previous["raw_path"]).is_file()
+    validators = (FetchValidators(etag=previous.get("etag"),
+                                  last_modified=previous.get("last_modified"))
+                  if have_copy else None)
     try:
-        with httpx.Client(timeout=settings.http_timeout_s, follow_redirects=True,
-                          max_redirects=5) as client, client.stream("GET", source.uri) as resp:
-            if resp.status_code >= 400:
-                code = resp.status_code
-                raise IngestError(f"{source.uri}: HTTP {code}", f"http_{code}")
-            chunks, total = [], 0
-            for chunk in resp.iter_bytes():
-                total += len(chunk)
-                if total > settings.max_bytes:
-                    raise IngestError(
-                        f"{source.uri}: more than {settings.max_bytes} bytes", "too_large"
-                    )
-                chunks.append(chunk)
-            return b"".join(chunks)
-    except httpx.HTTPError as exc:
-        raise IngestError(f"{source.uri}: {type(exc).__name__}: {exc}", "fetch_error") from exc
+        result = fetch(source.uri, fetch_settings_from(settings), validators)
+    except FetchError as exc:
+        if exc.retryable:
+            raise
+        raise IngestError(str(exc), exc.error_type) from exc
+    state = {"etag": result.etag, "last_modified": result.last_modified, "url": result.url}
+    return (None if result.not_modified else result.content), state
+
+
+def _state_path(store: Path, source_id: str) -> Path:
+    return store / "state" / f"{sha256_bytes(source_id.encode())[:16]}.json"
+
+
+def _load_state(path: Path) -> dict[str, Any]:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def _save_state(path: Path, state: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".part")
+    tmp.write_text(json.dumps(state, ensure_ascii=False), encoding="utf-8")
+    tmp.replace(path)
 
 
 def _log_fetch(store: Path, ingested: Ingested) -> None:
     entry = {**asdict(ingested), "pipeline_version": PIPELINE_VERSION}
     with (store / "fetch_log.jsonl").open("a", encoding="utf-8") as log:
         log.write(json.dumps(entry, ensure_ascii=False) + "\n")
-

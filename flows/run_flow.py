@@ -13,12 +13,13 @@ from typing import Any
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import CacheKeyFnPolicy
-from prefect.task_runners import ThreadPoolTaskRunner
 
+from flows.runners import task_runner_for
 from pipeline.assemble import assemble_tables
 from pipeline.config import PIPELINE_VERSION, SOURCES_FILE, Settings, code_fingerprint
 from pipeline.fetch import FetchError
-from pipeline.ingest import Ingested
+from pipeline.ingest import Ingested, split_duplicates
+from pipeline.lock import output_lock
 from pipeline.publish import publish
 from pipeline.sources import Source, load_sources_file, sources_from_folder
 from pipeline.stages import DocResult, ingest_stage, process_stage, quarantine_row
@@ -91,6 +92,11 @@ def _cached_process_task(settings: Settings):
 @flow(name="ptsm-run", log_prints=True)
 def ptsm_run(settings: Settings) -> RunSummary:
     """Ingest every source, read and extract each document, publish the dataset."""
+    with output_lock(Path(settings.out)):
+        return _run_locked(settings)
+
+
+def _run_locked(settings: Settings) -> RunSummary:
     started = time.perf_counter()
     run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ-") + uuid.uuid4().hex[:6]
     logger = get_run_logger()
@@ -106,10 +112,13 @@ def ptsm_run(settings: Settings) -> RunSummary:
             value = quarantine_row(source, "ingest", value.error_type,
                                    f"{value} (after {INGEST_RETRIES} retries)")
         (ingested if isinstance(value, Ingested) else quarantine).append(value)
+    ingested, duplicates = split_duplicates(ingested)  # same bytes under two names
+    quarantine.extend(duplicates)
 
     processor = _cached_process_task(settings)
     results = [f.result() for f in [processor.submit(i, run_id) for i in ingested]]
-    tables = assemble_tables(results, quarantine)
+    tables = assemble_tables(results, quarantine, previous=Path(settings.out),
+                             source_ids=[s.id for s in sources])
     summary = RunSummary(run_id=run_id, out=str(settings.out), n_sources=len(sources))
     summary.counts = {name: t.num_rows for name, t in tables.items()}
     summary.n_documents = summary.counts["documents"]
@@ -127,8 +136,7 @@ def ptsm_run(settings: Settings) -> RunSummary:
 
 def run(settings: Settings) -> RunSummary:
     """Run the flow with the task runner the settings ask for."""
-    runner = ThreadPoolTaskRunner(max_workers=max(1, settings.workers))
-    return ptsm_run.with_options(task_runner=runner)(settings)
+    return ptsm_run.with_options(task_runner=task_runner_for(settings))(settings)
 
 
 def _manifest(summary: RunSummary, settings: Settings, sources: list[Source]) -> dict[str, Any]:

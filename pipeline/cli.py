@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from pipeline.config import DEFAULT_OUT, DEFAULT_RAW, SOURCES_FILE, Settings
+from pipeline.lock import LockedError
 from pipeline.sources import SourcesError
 
 USAGE_ERROR = 2
@@ -25,15 +26,43 @@ def build_parser() -> argparse.ArgumentParser:
                           f"using its {SOURCES_FILE} when present)")
     run.add_argument("--out", default=str(DEFAULT_OUT), help="output folder of the dataset")
     run.add_argument("--workers", type=int, default=2, help="documents processed at once")
-    run.add_argument("--task-runner", choices=["thread"], default="thread",
-                     help="Prefect task runner")
+    run.add_argument("--task-runner", choices=["thread", "dask"], default="thread",
+                     help="Prefect task runner: threads, or Dask worker processes")
+    run.add_argument("--dask-address",
+                     help="scheduler of an existing Dask cluster (e.g. tcp://host:8786; "
+                          "default with --task-runner dask: a local cluster of --workers)")
     run.add_argument("--store", type=Path, help="raw store folder (default: <raw>/store)")
     run.add_argument("--allow-root", type=Path, action="append", default=[],
                      help="a folder local sources may be read from (repeatable; default: the "
                           "folder of the sources file, or the raw folder)")
+    run.add_argument("--max-pages", type=int, default=Settings.max_pdf_pages,
+                     help="PDFs with more pages are quarantined (default: %(default)s)")
     run.add_argument("--allow-host", action="append", default=[],
                      help="a host fetched even if it resolves to a private address "
                           "(repeatable; e.g. 127.0.0.1 for a local mirror)")
+
+    serve = sub.add_parser("serve", parents=[run], add_help=False,
+                           help="serve `run` as a Prefect deployment on a cron schedule")
+    serve.add_argument("--cron", required=True,
+                       help="when to run, e.g. '0 6 * * 1' (Mondays 06:00, server time zone)")
+    serve.add_argument("--name", default="default",
+                       help="deployment name: runs appear as ptsm-scheduled/NAME")
+
+    for name, help_ in (("validate", "check a published dataset against the schemas"),
+                        ("report", "write the cross-département HTML report"),
+                        ("eval", "score the published dataset against the gold files"),
+                        ("export", "export the tables as CSV or XLSX")):
+        cmd = sub.add_parser(name, help=help_)
+        cmd.add_argument("--out", type=Path, default=DEFAULT_OUT, help="the published dataset")
+        if name == "export":
+            cmd.add_argument("--format", choices=["csv", "xlsx"], required=True)
+            cmd.add_argument("--sep", default=",", help="CSV separator (';' for French Excel)")
+            cmd.add_argument("--dest", type=Path, help="output folder or file")
+            cmd.add_argument("--no-personal-names", action="store_true",
+                             help="leave people's names out of the export")
+        if name == "eval":
+            cmd.add_argument("--fiches-gold", type=Path)
+            cmd.add_argument("--governance-gold", type=Path)
     return parser
 
 
@@ -44,10 +73,16 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         sources_file = DEFAULT_RAW / SOURCES_FILE
     if args.workers < 1:
         raise SourcesError("--workers must be at least 1")
+    if args.max_pages < 1:
+        raise SourcesError("--max-pages must be at least 1")
+    if args.dask_address and args.task_runner != "dask":
+        raise SourcesError("--dask-address needs --task-runner dask")
     roots = args.allow_root or [sources_file.parent if sources_file else raw]
     return Settings(raw_dir=raw, out=args.out, sources_file=sources_file,
                     store_dir=args.store, workers=args.workers, task_runner=args.task_runner,
-                    allowed_roots=[r.resolve() for r in roots], allowed_hosts=args.allow_host)
+                    dask_address=args.dask_address,
+                    allowed_roots=[r.resolve() for r in roots], allowed_hosts=args.allow_host,
+                    max_pdf_pages=args.max_pages)
 
 
 def _prefect_environment(settings: Settings) -> None:
@@ -76,7 +111,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         if name not in ("documents", "passages") and count:
             print(f"  {name:<14} {count}")
     print(f"  time           {summary.seconds:.1f} s")
-    print(f"  output         {Path(summary.out).resolve()}")
+    print(f"  output         {Path(summary.out).absolute()}")
     if summary.quarantined:
         print(f"  quarantined    {len(summary.quarantined)} (see {summary.out}/quarantine):")
         for row in summary.quarantined:
@@ -84,11 +119,79 @@ def cmd_run(args: argparse.Namespace) -> int:
     return summary.exit_status
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    from flows.serve import ScheduleError, check_serving, parameters_from_settings, serve_scheduled
+
+    settings = settings_from_args(args)
+    try:
+        cron = check_serving(args.cron)
+    except ScheduleError as exc:
+        raise SourcesError(str(exc)) from exc
+    _prefect_environment(settings)
+    serve_scheduled(cron, args.name, **parameters_from_settings(settings))
+    return 0
+
+
+def _require_dataset(out: Path) -> None:
+    if not (out / "_manifest.json").is_file():
+        raise SourcesError(f"no published dataset in {out} (run `ptsm run --out {out}` first)")
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from pipeline.validate import format_problems, validate_dataset
+
+    _require_dataset(args.out)
+    problems = validate_dataset(args.out)
+    print(format_problems(problems))
+    return 1 if problems else 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from pipeline.report import build_report
+
+    _require_dataset(args.out)
+    print(f"report written to {build_report(args.out)}")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from pipeline.export import export_dataset
+
+    _require_dataset(args.out)
+    try:
+        paths = export_dataset(args.out, args.format, dest=args.dest, sep=args.sep,
+                               drop_personal_names=args.no_personal_names)
+    except ValueError as exc:
+        raise SourcesError(str(exc)) from exc
+    for path in paths:
+        print(path)
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from pipeline.evaluate import (
+        FICHES_GOLD,
+        GOVERNANCE_GOLD,
+        format_evaluation,
+        run_evaluation,
+    )
+
+    _require_dataset(args.out)
+    scores = run_evaluation(args.out, args.fiches_gold or FICHES_GOLD,
+                            args.governance_gold or GOVERNANCE_GOLD)
+    print(format_evaluation(scores, args.out))
+    return 0
+
+
+COMMANDS = {"run": cmd_run, "serve": cmd_serve, "validate": cmd_validate, "report": cmd_report,
+            "export": cmd_export, "eval": cmd_eval}
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return {"run": cmd_run}[args.command](args)
-    except SourcesError as exc:
+        return COMMANDS[args.command](args)
+    except (SourcesError, LockedError) as exc:
         print(f"ptsm: error: {exc}", file=sys.stderr)
         return USAGE_ERROR
 

@@ -23,6 +23,7 @@ class Settings:
     task_runner: str = "thread"  # thread | dask
     dask_address: str | None = None
     max_bytes: int = 100 * 1024 * 1024  # larger inputs are quarantined
+    max_pdf_pages: int = 2000  # longer PDFs are quarantined at ingest ("too_many_pages")
     http_timeout_s: float = 30.0
     allowed_roots: list[Path] = field(default_factory=list)  # file sources must live here
     allow_private_networks: bool = False  # fetch from private/loopback addresses
@@ -37,15 +38,28 @@ def code_fingerprint() -> str:
     """Hash of the code and reference data of readers and extractors.
 
     Cached per-document results are keyed on the content hash plus this
-    fingerprint, so any change to the code that produced them invalidates them.
+    fingerprint, so any change to the code that produces them (readers, stages,
+    extractors, schemas) invalidates them.
     """
     import hashlib
 
     root = Path(__file__).resolve().parents[1]
     digest = hashlib.sha256(PIPELINE_VERSION.encode())
-    for package in ("pipeline", "extractors", "schemas"):
-        for path in sorted((root / package).rglob("*")):
-            if path.suffix in {".py", ".csv", ".json", ".toml"} and path.is_file():
-                digest.update(str(path.relative_to(root)).encode())
-                digest.update(path.read_bytes())
+    for path in sorted(_fingerprinted_files(root)):
+        digest.update(str(path.relative_to(root)).encode())
+        digest.update(path.read_bytes())
     return digest.hexdigest()[:12]
+
+
+FINGERPRINTED = ("pipeline/readers", "pipeline/document.py", "pipeline/stages.py",
+                 "pipeline/sniff.py", "extractors", "schemas")
+
+
+def _fingerprinted_files(root: Path) -> list[Path]:
+    files: list[Path] = []
+    for entry in FINGERPRINTED:
+        path = root / entry
+        candidates = path.rglob("*") if path.is_dir() else [path]
+        files += [p for p in candidates
+                  if p.is_file() and p.suffix in {".py", ".csv", ".json", ".toml"}]
+    return files

@@ -17,7 +17,7 @@ from pipeline.fetch import (
     fetch,
     fetch_settings_from,
 )
-from pipeline.sniff import EXTENSIONS, sniff_media_type
+from pipeline.sniff import EXTENSIONS, PDF, pdf_page_count, sniff_media_type
 from pipeline.sources import Source
 
 
@@ -70,6 +70,8 @@ def ingest_source(source: Source, settings: Settings) -> Ingested:
             "unsupported_type",
             sha,
         )
+    if media_type == PDF:
+        _check_page_count(source, data, settings.max_pdf_pages, sha)
     store = settings.store
     store.mkdir(parents=True, exist_ok=True)
     raw_path = store / f"{sha}.{EXTENSIONS[media_type]}"
@@ -92,6 +94,37 @@ def ingest_source(source: Source, settings: Settings) -> Ingested:
     _save_state(state_path, {**validators, "raw_path": str(raw_path), "sha256": sha})
     _log_fetch(store, ingested)
     return ingested
+
+
+def _check_page_count(source: Source, data: bytes, limit: int, sha: str) -> None:
+    pages = pdf_page_count(data)
+    if pages is not None and pages > limit:
+        raise IngestError(f"{source.uri}: PDF of {pages} pages, more than the limit of {limit} "
+                          "(raise it with --max-pages if the document is genuine)",
+                          "too_many_pages", sha)
+
+
+def split_duplicates(ingested: list[Ingested]) -> tuple[list[Ingested], list[dict[str, Any]]]:
+    """Keep the first source of each content (sha256); the others become quarantine rows
+    of error_type "duplicate_content" naming the source that is kept."""
+    first: dict[str, Ingested] = {}
+    kept: list[Ingested] = []
+    duplicates: list[dict[str, Any]] = []
+    for item in ingested:
+        if item.sha256 not in first:
+            first[item.sha256] = item
+            kept.append(item)
+            continue
+        original = first[item.sha256]
+        duplicates.append({
+            "source_id": item.source_id, "source_uri": item.source_uri, "sha256": item.sha256,
+            "stage": "ingest", "error_type": "duplicate_content",
+            "message": (f"{item.source_uri}: same content (sha256 {item.sha256[:12]}…) as "
+                        f"{original.source_uri}; the document is published once, under "
+                        f"{original.source_id}"),
+            "seen_at": datetime.now(UTC),
+        })
+    return kept, duplicates
 
 
 def _read_local(source: Source, settings: Settings) -> bytes:

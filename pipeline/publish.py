@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import uuid
 from collections.abc import Iterable, Mapping
@@ -17,6 +18,8 @@ from schemas.tables import SCHEMAS, TABLES, is_partitioned
 from schemas.vocabularies import UNKNOWN_DEPARTMENT
 
 MANIFEST = "_manifest.json"
+KEEP_SNAPSHOTS = 3
+STAGING_PREFIX = ".staging-"
 ROW_GROUP_ROWS = 64_000
 
 
@@ -31,34 +34,65 @@ def to_arrow(table: str, rows: Iterable[Mapping[str, Any]]) -> pa.Table:
     return pa.Table.from_pylist(rows, schema=schema)
 
 
-def publish(tables: Mapping[str, pa.Table], out: Path, manifest: dict[str, Any]) -> Path:
-    """Write every table of the contract under `out` and the run manifest.
+def publish(tables: Mapping[str, pa.Table], out: Path, manifest: dict[str, Any],
+            keep: int = KEEP_SNAPSHOTS) -> Path:
+    """Write a new snapshot of every table and switch `out` to it atomically.
 
-    Tables are written to a staging folder first, then moved in place table by
-    table, so a failure while writing leaves the previous dataset untouched.
+    `out` is a symbolic link to `.<name>.snapshots/<run>/` next to it; the link is
+    replaced in one rename at the very end, so a reader sees the whole previous
+    dataset or the whole new one, and a crash leaves the previous one intact. The
+    last `keep` snapshots are kept for readers still holding the previous one.
     """
-    out.mkdir(parents=True, exist_ok=True)
-    staging = out / f".staging-{uuid.uuid4().hex[:8]}"
+    out = Path(out)
+    snapshots = snapshots_dir(out)
+    snapshots.mkdir(parents=True, exist_ok=True)
+    _adopt_legacy_folder(out, snapshots)
+    name = str(manifest.get("run_id") or uuid.uuid4().hex[:12])
+    staging = snapshots / f"{STAGING_PREFIX}{name}"
     staging.mkdir()
     try:
         counts = {}
-        for name in TABLES:
-            table = tables.get(name) or to_arrow(name, [])
-            _write_table(name, table, staging / name)
-            counts[name] = table.num_rows
-        manifest = {**manifest, "tables": counts}
-        (staging / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False,
-                                                   default=str), encoding="utf-8")
-        trash = out / f".trash-{staging.name[9:]}"
-        trash.mkdir()
-        for entry in [*TABLES, MANIFEST]:
-            if (out / entry).exists():
-                (out / entry).rename(trash / entry)
-            (staging / entry).rename(out / entry)
-        shutil.rmtree(trash, ignore_errors=True)
+        for table_name in TABLES:
+            table = tables.get(table_name) or to_arrow(table_name, [])
+            _write_table(table_name, table, staging / table_name)
+            counts[table_name] = table.num_rows
+        (staging / MANIFEST).write_text(
+            json.dumps({**manifest, "tables": counts}, indent=2, ensure_ascii=False,
+                       default=str), encoding="utf-8")
+        snapshot = snapshots / name
+        staging.rename(snapshot)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+    from pipeline.duckdb_views import build_duckdb  # views over this snapshot's files
+
+    build_duckdb(snapshot)
+    link = out.parent / f".{out.name}.link-{uuid.uuid4().hex[:8]}"
+    link.symlink_to(os.path.relpath(snapshot, out.parent), target_is_directory=True)
+    os.replace(link, out)
+    _prune(snapshots, keep=keep, current=snapshot)
     return out
+
+
+def snapshots_dir(out: Path) -> Path:
+    """Where the snapshots of the dataset `out` live."""
+    return out.parent / f".{out.name}.snapshots"
+
+
+def _adopt_legacy_folder(out: Path, snapshots: Path) -> None:
+    """A dataset published as a plain folder becomes the first snapshot."""
+    if out.is_dir() and not out.is_symlink():
+        out.rename(snapshots / f"legacy-{uuid.uuid4().hex[:8]}")
+
+
+def _prune(snapshots: Path, keep: int, current: Path) -> None:
+    """Remove old snapshots and staging folders left by interrupted runs."""
+    done = sorted((p for p in snapshots.iterdir() if p.is_dir() and p != current),
+                  key=lambda p: p.stat().st_mtime, reverse=True)
+    for path in done:
+        if path.name.startswith(STAGING_PREFIX) or keep <= 1:
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            keep -= 1
 
 
 def _write_table(name: str, table: pa.Table, target: Path) -> None:

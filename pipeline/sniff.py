@@ -37,6 +37,22 @@ def sniff_media_type(data: bytes) -> str | None:
     return None
 
 
+def pdf_page_count(data: bytes) -> int | None:
+    """The page count a PDF declares in its page tree root (/Count), read with pdfminer
+    without parsing the pages; None when it cannot be read (encrypted, broken: the reader
+    will say why)."""
+    from pdfminer.pdfdocument import PDFDocument
+    from pdfminer.pdfparser import PDFParser
+    from pdfminer.pdftypes import resolve1
+
+    try:
+        document = PDFDocument(PDFParser(io.BytesIO(data)))
+        count = resolve1(resolve1(document.catalog.get("Pages")).get("Count"))
+    except Exception:  # any parse failure: not our call to make here
+        return None
+    return count if isinstance(count, int) and count >= 0 else None
+
+
 def _looks_like_text(data: bytes) -> bool:
     sample = data[:65536]
     if not sample or b"\x00" in sample:

@@ -10,9 +10,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from extractors.departments import detect_department
-
 from extractors.acronyms import extract_acronyms
+from extractors.departments import detect_department
 from extractors.entities import extract_entities
 from extractors.events import extract_events
 from extractors.facts import extract_facts
@@ -106,6 +105,7 @@ def extract_rows(doc: Document, ingested: Ingested) -> DocResult:
         "ingested_at": datetime.fromisoformat(ingested.fetched_at),
         "version": 1,
         "is_current": True,
+        "source_status": "ok",
     }]
     result.rows["passages"] = passages = passage_rows(doc, dept)
     by_seq = {row["seq"]: row["passage_id"] for row in passages}
@@ -198,6 +198,7 @@ def _failed(ingested: Ingested, stage: str, error_type: str, message: str) -> Do
         "ingested_at": datetime.fromisoformat(ingested.fetched_at),
         "version": 1,
         "is_current": True,
+        "source_status": "ok",
     }]
     return result
 

@@ -55,6 +55,9 @@ SCHEMAS: dict[str, pa.Schema] = {
         _f("ingested_at", TS, "When the bytes were read or fetched (UTC)."),
         _f("version", INT, "Version number of this source's content (1 = first seen)."),
         _f("is_current", BOOL, "True for the latest version of the source."),
+        _f("superseded_by", STR, "doc_id of the version that replaced this one."),
+        _f("source_status", STR, "ok, or missing when the source could not be fetched "
+           "in the last run (its last version is kept)."),
     ),
     "passages": _schema(
         "One row per text block of a document, in reading order.", True,

@@ -40,6 +40,7 @@ _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
 _XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9_.:-]+)""", re.I)
 _SPACES = re.compile(r"\s+")
 _TOKEN_SPLIT = re.compile(r"[\s_-]+")
+PARSE_STOPPED = "the HTML parser stopped early"
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,8 @@ class HtmlSettings:
     grandparent_weight: float = 0.5
     # Bytes scanned for a <meta charset> declaration.
     charset_scan_bytes: int = 4096
+    # Larger files are refused (ReaderError "too_large"): no web page of a PTSM comes close.
+    max_bytes: int = 20 * 1024 * 1024
     # Keyword lists (see html_selectors); overridable per run.
     chrome_keywords: tuple[str, ...] = sel.CHROME_KEYWORDS
     site_level_keywords: tuple[str, ...] = sel.SITE_LEVEL_KEYWORDS
@@ -88,6 +91,10 @@ def parse_html(data: bytes, settings: HtmlSettings | None = None
         root = lxml.html.document_fromstring(text, parser=parser)
     except (etree.ParserError, ValueError) as exc:
         raise ReaderError(f"unparsable HTML ({exc})", "html_syntax") from exc
+    fatal = [e for e in parser.error_log if e.level_name == "FATAL"]
+    if fatal:  # e.g. nesting deeper than libxml2's limit: what follows is not in the tree
+        warnings.append(f"{PARSE_STOPPED} (line {fatal[0].line}: {fatal[0].message.strip()}); "
+                        "the rest of the page was not read")
     return root, encoding, warnings
 
 
@@ -553,6 +560,8 @@ def html_to_document(data: bytes, *, source_uri: str, doc_id: str,
     if not blocks:
         doc.status = "partial"
         doc.warnings.append("no main content found")
+    if any(w.startswith(PARSE_STOPPED) for w in warnings):
+        doc.status = "partial"
     return doc
 
 
@@ -563,5 +572,10 @@ def read_html(path: Path, *, source_uri: str, doc_id: str,
     Raises ReaderError when the file is missing, empty or cannot be parsed at all;
     bad bytes never raise (replaced, with a warning).
     """
+    limit = (settings or HtmlSettings()).max_bytes
+    size = Path(path).stat().st_size if Path(path).is_file() else 0
+    if size > limit:
+        raise ReaderError(f"{Path(path).name}: HTML of {size} bytes, more than the limit of "
+                          f"{limit} (HtmlSettings.max_bytes); not a web page to read", "too_large")
     data = read_bytes_checked(Path(path))
     return html_to_document(data, source_uri=source_uri, doc_id=doc_id, settings=settings)

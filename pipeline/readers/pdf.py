@@ -19,7 +19,7 @@ from typing import Any
 
 import pdfminer
 import pdfplumber
-from pdfminer.pdfdocument import PDFEncryptionError
+from pdfminer.pdfdocument import PDFEncryptionError, PDFXRefFallback
 from pdfminer.psparser import PSException
 from pdfplumber.utils.exceptions import PdfminerException
 
@@ -121,7 +121,7 @@ def read_pdf(path: Path, *, source_uri: str, doc_id: str,
     path = Path(path)
     _check_file(path)
     pdf = _open(path)
-    warnings: list[str] = []
+    warnings: list[str] = _opening_warnings(pdf)
     pages: list[PageResult] = []
     failed: list[int] = []
     try:
@@ -163,7 +163,8 @@ def read_pdf(path: Path, *, source_uri: str, doc_id: str,
         "needs_ocr_pages": ocr,
         "failed_pages": failed,
     })
-    if ocr or failed:
+    doc.meta["encrypted"] = bool(getattr(pdf.doc, "encryption", None))
+    if ocr or failed or any(w.startswith(XREF_BROKEN) for w in warnings):
         doc.status = "partial"
     return doc
 
@@ -193,6 +194,18 @@ def _open(path: Path) -> pdfplumber.PDF:
         raise ReaderError(f"{path.name}: broken PDF ({cause})", "pdf_syntax") from exc
     except (PSException, ValueError, KeyError, TypeError, EOFError) as exc:
         raise ReaderError(f"{path.name}: broken PDF ({exc})", "pdf_syntax") from exc
+
+
+XREF_BROKEN = "the cross-reference table is broken"
+
+
+def _opening_warnings(pdf: pdfplumber.PDF) -> list[str]:
+    """What opening the file revealed: a broken xref recovered by scanning the objects
+    (some objects may be missing or wrong, so the document is partial)."""
+    if any(isinstance(x, PDFXRefFallback) for x in getattr(pdf.doc, "xrefs", [])):
+        return [f"{XREF_BROKEN}: the file was recovered by scanning its objects, "
+                "some content may be missing"]
+    return []
 
 
 def _metadata_title(metadata: dict[str, Any]) -> str | None:

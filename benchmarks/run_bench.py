@@ -1,0 +1,379 @@
+"""Benchmark runner: per-stage figures of the pipeline on the scale corpus, and baselines.
+
+Usage::
+
+    .venv/bin/python benchmarks/gen_corpus.py --small --out /tmp/ptsm-bench
+    .venv/bin/python benchmarks/run_bench.py --corpus /tmp/ptsm-bench [--workers 2]
+        [--no-flow] [--no-baselines] [--rss500]
+
+One process runs the stages one after the other by calling the stage functions directly
+(``pipeline.stages.ingest_stage``, ``process_stage`` with the reader and each extractor
+timed by wrappers around the names ``pipeline.stages`` calls, ``pipeline.assemble``,
+``pipeline.publish``); a sampler thread records the peak RSS of each stage. Then, on the
+same PDFs in the same run: bare pdfplumber (extract_words + extract_tables on every page,
+single process) and bare pypdfium2 text extraction; then the real ``ptsm run --workers N``
+in a subprocess for the whole-run figure, printed as a ratio to each baseline.
+``--rss500`` also builds a 500-page PDF (the corpus' pages repeated) and measures the peak
+RSS of ``read_pdf`` and of ``process_stage`` on it, each in a fresh subprocess.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
+
+
+# ---------------------------------------------------------------- measuring
+
+
+def rss_mb() -> float:
+    """Current resident set size of this process (MB)."""
+    with open("/proc/self/statm") as fh:
+        return int(fh.read().split()[1]) * PAGE_SIZE / 2**20
+
+
+class PeakSampler:
+    """A thread sampling the RSS every `interval` seconds; `peak` since the last reset."""
+
+    def __init__(self, interval: float = 0.01) -> None:
+        self.interval = interval
+        self.peak = rss_mb()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            self.peak = max(self.peak, rss_mb())
+
+    def reset(self) -> None:
+        self.peak = rss_mb()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+
+@dataclass
+class StageFigure:
+    """Wall time of one stage, what it processed, and the peak RSS while it ran."""
+
+    name: str
+    seconds: float = 0.0
+    pages: int = 0
+    passages: int = 0
+    tokens: int = 0
+    peak_mb: float = 0.0
+    note: str = ""
+
+
+@dataclass
+class Timers:
+    """Accumulated seconds per wrapped function name."""
+
+    seconds: dict[str, float] = field(default_factory=lambda: defaultdict(float))
+
+    def wrap(self, module: Any, name: str, label: str) -> None:
+        fn = getattr(module, name)
+
+        @functools.wraps(fn)
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            t0 = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                self.seconds[label] += time.perf_counter() - t0
+
+        setattr(module, name, timed)
+
+
+@contextmanager
+def stage(fig: StageFigure, sampler: PeakSampler) -> Iterator[StageFigure]:
+    sampler.reset()
+    t0 = time.perf_counter()
+    yield fig
+    fig.seconds += time.perf_counter() - t0
+    fig.peak_mb = max(fig.peak_mb, sampler.peak)
+
+
+# ---------------------------------------------------------------- pipeline stages
+
+
+def pipeline_stages(raw: Path, work: Path, sampler: PeakSampler) -> tuple[list[StageFigure],
+                                                                         dict[str, Any]]:
+    """Run ingest → read+extract → assemble → publish in this process, timing each part."""
+    from extractors.entities import entity_pipeline
+    from pipeline import stages as st
+    from pipeline.assemble import assemble_tables
+    from pipeline.config import Settings
+    from pipeline.ingest import Ingested
+    from pipeline.publish import publish
+    from pipeline.sources import sources_from_folder
+
+    settings = Settings(raw_dir=raw, store_dir=work / "store", allowed_roots=[raw])
+    timers = Timers()
+    for name, label in (("read_document", "read"), ("extract_fiches", "fiches"),
+                        ("extract_entities", "ner"), ("extract_events", "events"),
+                        ("extract_facts", "other"), ("extract_acronyms", "other"),
+                        ("extract_people", "other"), ("detect_department", "other")):
+        timers.wrap(st, name, label)
+    docs: list[Any] = []
+    read_document = st.read_document
+
+    def keep_doc(*args: Any, **kwargs: Any) -> Any:
+        doc = read_document(*args, **kwargs)
+        docs.append(doc)
+        return doc
+
+    st.read_document = keep_doc
+
+    fetch = StageFigure("fetch (ingest)")
+    with stage(fetch, sampler):
+        sources = sources_from_folder(raw)
+        ingested = [st.ingest_stage(s, settings) for s in sources]
+    ingested = [i for i in ingested if isinstance(i, Ingested)]
+
+    entity_pipeline()  # model load is a one-off cost, not part of the throughput
+    process = StageFigure("read+extract")
+    with stage(process, sampler):
+        results = [st.process_stage(i) for i in ingested]
+    pages = sum(d.n_pages or 0 for d in docs if d.media_type == "application/pdf")
+    passages = sum(len(r.rows.get("passages", [])) for r in results)
+    tokens = _count_tokens(docs)
+
+    dedup = StageFigure("dedup (assemble)", passages=passages)
+    with stage(dedup, sampler):
+        tables = assemble_tables(results, [])
+    out = work / "out-stages"
+    shutil.rmtree(out, ignore_errors=True)
+    pub = StageFigure("publish", passages=passages)
+    with stage(pub, sampler):
+        publish(tables, out, manifest={"run_id": "bench"})
+
+    s = timers.seconds
+    figures = [
+        fetch,
+        StageFigure("read (all formats)", s["read"], pages, passages, peak_mb=process.peak_mb,
+                    note="pdfplumber + fast path"),
+        StageFigure("extract fiches", s["fiches"], pages, passages, peak_mb=process.peak_mb),
+        StageFigure("NER + events", s["ner"] + s["events"], pages, passages, tokens,
+                    peak_mb=process.peak_mb,
+                    note=f"NER {s['ner']:.1f} s, events {s['events']:.1f} s"),
+        StageFigure("other extractors", s["other"], pages, passages, peak_mb=process.peak_mb,
+                    note="facts, acronyms, people, département"),
+        StageFigure("read+extract (total)", process.seconds, pages, passages,
+                    peak_mb=process.peak_mb),
+        dedup,
+        pub,
+    ]
+    info = {"documents": len(ingested), "pdfs": sum(d.media_type == "application/pdf"
+                                                     for d in docs),
+            "pages": pages, "passages": passages, "tokens": tokens,
+            "fast_pages": sum(len(d.meta.get("fast_pages", [])) for d in docs),
+            "rows": {k: v.num_rows for k, v in tables.items()}}
+    return figures, info
+
+
+def _count_tokens(docs: list[Any]) -> int:
+    """spaCy tokens of the block texts the NER reads (tokenizer only, not timed)."""
+    from extractors.entities import entity_pipeline
+
+    tokenizer = entity_pipeline().tokenizer
+    return sum(len(tokenizer(b.text)) for d in docs for b in d.blocks if (b.text or "").strip())
+
+
+# ---------------------------------------------------------------- baselines
+
+
+def bare_pdfplumber(pdfs: list[Path]) -> tuple[float, int]:
+    import pdfplumber
+
+    t0 = time.perf_counter()
+    pages = 0
+    for path in pdfs:
+        with pdfplumber.open(path) as pdf:
+            for page in pdf.pages:
+                page.extract_words()
+                page.extract_tables()
+                page.close()
+                pages += 1
+    return time.perf_counter() - t0, pages
+
+
+def bare_pypdfium2(pdfs: list[Path]) -> tuple[float, int]:
+    import pypdfium2 as pdfium
+
+    t0 = time.perf_counter()
+    pages = 0
+    for path in pdfs:
+        pdf = pdfium.PdfDocument(path)
+        try:
+            for i in range(len(pdf)):
+                page = pdf[i]
+                text_page = page.get_textpage()
+                text_page.get_text_range()
+                text_page.close()
+                page.close()
+                pages += 1
+        finally:
+            pdf.close()
+    return time.perf_counter() - t0, pages
+
+
+def whole_run(raw: Path, work: Path, workers: int) -> tuple[float, float, str]:
+    """Wall time and peak RSS (MB, largest process) of the real `ptsm run`."""
+    out, store = work / "out-flow", work / "store-flow"
+    shutil.rmtree(out, ignore_errors=True)
+    shutil.rmtree(store, ignore_errors=True)
+    cmd = [str(ROOT / ".venv" / "bin" / "ptsm"), "run", "--raw", str(raw), "--out", str(out),
+           "--store", str(store), "--workers", str(workers)]
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
+    seconds = time.perf_counter() - t0
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    tail = (proc.stdout + proc.stderr).strip().splitlines()[-1:] or [""]
+    return seconds, peak, f"exit {proc.returncode}: {tail[0][:120]}"
+
+
+# ---------------------------------------------------------------- 500 pages
+
+
+RSS_CHILD = """
+import resource, sys, time
+sys.path.insert(0, {root!r})
+from pathlib import Path
+t0 = time.perf_counter()
+if {mode!r} == "read":
+    from pipeline.readers.pdf import read_pdf
+    doc = read_pdf(Path({path!r}), source_uri="bench", doc_id="bench")
+    n = len(doc.blocks)
+else:
+    from pipeline.ingest import Ingested
+    from pipeline.stages import process_stage
+    ing = Ingested(source_id="bench", source_uri={path!r}, raw_path={path!r}, sha256="0",
+                   doc_id="bench", media_type="application/pdf", size=0,
+                   fetched_at="2024-01-01T00:00:00+00:00")
+    r = process_stage(ing)
+    n = len(r.rows.get("passages", []))
+print(n, time.perf_counter() - t0, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+"""
+
+
+def make_long_pdf(pdfs: list[Path], dest: Path, n_pages: int = 500) -> Path:
+    """A PDF of `n_pages` pages: the corpus' pages repeated (pypdfium2 page import)."""
+    import pypdfium2 as pdfium
+
+    out = pdfium.PdfDocument.new()
+    while len(out) < n_pages:
+        for path in pdfs:
+            src = pdfium.PdfDocument(path)
+            take = min(len(src), n_pages - len(out))
+            out.import_pages(src, list(range(take)))
+            src.close()
+            if len(out) >= n_pages:
+                break
+    out.save(dest)
+    out.close()
+    return dest
+
+
+def rss_of(path: Path, mode: str) -> tuple[int, float, float]:
+    code = RSS_CHILD.format(root=str(ROOT), mode=mode, path=str(path))
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=ROOT, check=True)
+    n, seconds, peak = proc.stdout.split()[-3:]
+    return int(n), float(seconds), float(peak)
+
+
+# ---------------------------------------------------------------- report
+
+
+def table(figures: list[StageFigure]) -> str:
+    head = (f"| {'stage':<22} | {'wall s':>7} | {'pages/s':>8} | {'passages/s':>10} | "
+            f"{'tokens/s':>8} | {'peak RSS MB':>11} | note")
+    lines = [head, "|" + "|".join(["-" * 24, "-" * 9, "-" * 10, "-" * 12, "-" * 10, "-" * 13,
+                                   "------"]) + "|"]
+    for f in figures:
+        def rate(n: int) -> str:
+            return f"{n / f.seconds:,.0f}" if n and f.seconds > 0 else ""
+        lines.append(f"| {f.name:<22} | {f.seconds:>7.1f} | {rate(f.pages):>8} | "
+                     f"{rate(f.passages):>10} | {rate(f.tokens):>8} | {f.peak_mb:>11.0f} | "
+                     f"{f.note}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", type=Path, default=Path("/tmp/ptsm-bench"))
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--no-flow", action="store_true", help="skip the real `ptsm run`")
+    parser.add_argument("--no-baselines", action="store_true")
+    parser.add_argument("--no-stages", action="store_true")
+    parser.add_argument("--rss500", action="store_true", help="measure a 500-page PDF")
+    parser.add_argument("--json", type=Path, help="also write the figures as JSON")
+    args = parser.parse_args(argv)
+    raw, work = args.corpus / "raw", args.corpus / "work"
+    work.mkdir(parents=True, exist_ok=True)
+    pdfs = sorted(raw.rglob("*.pdf"))
+    sampler = PeakSampler()
+    figures: list[StageFigure] = []
+    info: dict[str, Any] = {"pdfs": len(pdfs)}
+    if not args.no_stages:
+        figures, info = pipeline_stages(raw, work, sampler)
+    pages = info.get("pages") or 0
+    report: dict[str, Any] = {"info": info}
+    if not args.no_baselines:
+        for name, fn in (("bare pdfplumber", bare_pdfplumber), ("bare pypdfium2", bare_pypdfium2)):
+            fig = StageFigure(name, note="same PDFs, single process")
+            with stage(fig, sampler):
+                _, fig.pages = fn(pdfs)
+            figures.append(fig)
+            report[name] = fig.pages / fig.seconds
+            pages = pages or fig.pages
+    if not args.no_flow:
+        seconds, peak, status = whole_run(raw, work, args.workers)
+        figures.append(StageFigure(f"whole run (ptsm run -w{args.workers})", seconds, pages,
+                                   info.get("passages", 0), peak_mb=peak, note=status))
+        report["whole run"] = pages / seconds
+    sampler.stop()
+    print(f"corpus: {raw} — {info.get('documents', '?')} documents, {len(pdfs)} PDFs, "
+          f"{pages} PDF pages, {info.get('passages', '?')} passages, "
+          f"{info.get('tokens', '?')} tokens; fast-path pages: {info.get('fast_pages', '?')}")
+    print(table(figures))
+    if "whole run" in report:
+        for base in ("bare pdfplumber", "bare pypdfium2"):
+            if base in report:
+                print(f"whole run / {base}: {report['whole run'] / report[base]:.2f}×")
+    if args.rss500:
+        long_pdf = make_long_pdf(pdfs, work / "long-500.pdf")
+        for mode in ("read", "process"):
+            n, seconds, peak = rss_of(long_pdf, mode)
+            print(f"500-page PDF, {mode}_{'pdf' if mode == 'read' else 'stage'}: {seconds:.1f} s, "
+                  f"peak RSS {peak:.0f} MB ({n} blocks/passages)")
+            report[f"rss500_{mode}_mb"] = peak
+    if args.json:
+        report["figures"] = [f.__dict__ for f in figures]
+        args.json.write_text(json.dumps(report, indent=1, default=str), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,68 @@
+"""Versions across runs: documents keep every version; a vanished source is marked, not erased."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pipeline.publish import read_table
+from schemas.tables import SCHEMAS, TABLES
+
+CARRIED_TABLES = tuple(t for t in TABLES if "doc_id" in SCHEMAS[t].names and t != "documents")
+
+
+def previous_rows(out: Path, table: str) -> list[dict[str, Any]]:
+    """Rows of a table of the dataset currently published at `out` (empty if none)."""
+    if not (out / "_manifest.json").is_file() or not (out / table).exists():
+        return []
+    return read_table(out, table).to_pylist()
+
+
+def merge_history(rows: dict[str, list[dict[str, Any]]], out: Path,
+                  source_ids: list[str]) -> None:
+    """Merge this run's rows with the history of the dataset published at `out`, in place.
+
+    For each source of the run:
+    - same content as the current published version: the version number and first
+      ingestion time are kept;
+    - new content: a new version (number + 1); the previous one stays in `documents` with
+      `is_current` false and `superseded_by` the new doc_id;
+    - no document this run (fetch failed, 404): the previous versions and all their rows
+      are carried over, the current one marked `source_status = "missing"`.
+    """
+    previous = previous_rows(out, "documents")
+    if not previous:
+        return
+    by_source: dict[str, list[dict[str, Any]]] = {}
+    for row in previous:
+        by_source.setdefault(row["source_id"], []).append(row)
+    new_by_source = {row["source_id"]: row for row in rows["documents"]}
+    carried_docs: set[str] = set()
+    for source_id in source_ids:
+        history = sorted(by_source.get(source_id, []), key=lambda r: r.get("version") or 0)
+        if not history:
+            continue
+        current = next((r for r in reversed(history) if r.get("is_current")), history[-1])
+        new = new_by_source.get(source_id)
+        if new is None:
+            current["source_status"] = "missing"
+            rows["documents"].extend(history)
+            carried_docs |= {r["doc_id"] for r in history if r.get("is_current")}
+            continue
+        older = [r for r in history if r["doc_id"] != new["doc_id"]]
+        same = [r for r in history if r["doc_id"] == new["doc_id"]]
+        if same:
+            new["version"] = same[0].get("version") or 1
+            new["ingested_at"] = same[0].get("ingested_at") or new["ingested_at"]
+        else:
+            new["version"] = max((r.get("version") or 1) for r in history) + 1
+            for r in older:
+                if r.get("is_current"):
+                    r["superseded_by"] = new["doc_id"]
+        for r in older:
+            r["is_current"] = False
+        rows["documents"].extend(older)
+    for table in CARRIED_TABLES:
+        if carried_docs:
+            rows[table].extend(r for r in previous_rows(out, table)
+                               if r.get("doc_id") in carried_docs)

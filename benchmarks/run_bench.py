@@ -30,7 +30,7 @@ import sys
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -312,8 +312,8 @@ def table(figures: list[StageFigure]) -> str:
     lines = [head, "|" + "|".join(["-" * 24, "-" * 9, "-" * 10, "-" * 12, "-" * 10, "-" * 13,
                                    "------"]) + "|"]
     for f in figures:
-        def rate(n: int) -> str:
-            return f"{n / f.seconds:,.0f}" if n and f.seconds > 0 else ""
+        def rate(n: int, seconds: float = f.seconds) -> str:
+            return f"{n / seconds:,.0f}" if n and seconds > 0 else ""
         lines.append(f"| {f.name:<22} | {f.seconds:>7.1f} | {rate(f.pages):>8} | "
                      f"{rate(f.passages):>10} | {rate(f.tokens):>8} | {f.peak_mb:>11.0f} | "
                      f"{f.note}")

@@ -42,7 +42,7 @@ def test_find_dates_never_raises_and_spans_are_ordered(text: str) -> None:
         assert d.precision in {"day", "month", "year"}
         if d.date and d.end_date:
             assert d.date <= d.end_date
-    for a, b in zip(found, found[1:]):
+    for a, b in zip(found, found[1:], strict=False):
         assert a.end <= b.start  # no overlap, in order
 
 

@@ -37,6 +37,7 @@ from pipeline.readers.pdf_blocks import (
     repeated_keys,
     usual_line_gap,
 )
+from pipeline.readers.pdf_fast import FastPage, FastPdf, FastSettings
 from pipeline.readers.pdf_layout import (
     LayoutSettings,
     Line,
@@ -72,6 +73,8 @@ class PdfSettings:
       font size, so small table text is not glued into one word).
     - layout / blocks / tables: see LayoutSettings, BlockSettings (heading_size_ratio,
       paragraph gaps, …) and TableSettings (ruled / text strategies, cross-page join).
+    - fast: the per-page fast path (characters and ruling lines read with pypdfium2 where
+      its view matches pdfminer's; see pdf_fast.py and ``meta["fast_pages"]``).
     """
 
     header_band: float = 0.08
@@ -84,6 +87,7 @@ class PdfSettings:
     layout: LayoutSettings = field(default_factory=LayoutSettings)
     blocks: BlockSettings = field(default_factory=BlockSettings)
     tables: TableSettings = field(default_factory=TableSettings)
+    fast: FastSettings = field(default_factory=FastSettings)
 
     def __post_init__(self) -> None:
         for name in ("header_band", "footer_band", "repeat_ratio"):
@@ -104,6 +108,7 @@ class PageResult:
     items: list[Line | TableItem] = field(default_factory=list)
     tables: list[TableData] = field(default_factory=list)
     needs_ocr: bool = False
+    slow_reason: str = ""  # why pdfplumber read the page ("" when the fast path did)
 
 
 # ---------------------------------------------------------------- public entry point
@@ -121,6 +126,7 @@ def read_pdf(path: Path, *, source_uri: str, doc_id: str,
     path = Path(path)
     _check_file(path)
     pdf = _open(path)
+    fast = FastPdf(path, settings.fast)
     warnings: list[str] = _opening_warnings(pdf)
     pages: list[PageResult] = []
     failed: list[int] = []
@@ -138,7 +144,7 @@ def read_pdf(path: Path, *, source_uri: str, doc_id: str,
         meta_title = _metadata_title(pdf.metadata)
         for number, page in enumerate(pdf.pages, start=1):
             try:
-                pages.append(_read_page(page, number, settings))
+                pages.append(_read_page_fast_or_not(page, number, settings, fast))
             except Exception as exc:  # one broken page must not lose the document
                 failed.append(number)
                 warnings.append(f"page {number} could not be read: {type(exc).__name__}: {exc}")
@@ -146,6 +152,7 @@ def read_pdf(path: Path, *, source_uri: str, doc_id: str,
                 page.close()
     finally:
         pdf.close()
+        fast.close()
     if failed and len(failed) == n_pages:
         raise ReaderError(f"{path.name}: no page could be read ({warnings[0]})", "pdf_syntax")
 
@@ -162,6 +169,8 @@ def read_pdf(path: Path, *, source_uri: str, doc_id: str,
         "removed_furniture": removed,
         "needs_ocr_pages": ocr,
         "failed_pages": failed,
+        "fast_pages": [p.number for p in pages if not p.slow_reason],
+        "pdfplumber_pages": {p.number: p.slow_reason for p in pages if p.slow_reason},
     })
     doc.meta["encrypted"] = bool(getattr(pdf.doc, "encryption", None))
     if ocr or failed or any(w.startswith(XREF_BROKEN) for w in warnings):
@@ -191,12 +200,13 @@ def _open(path: Path) -> pdfplumber.PDF:
         if isinstance(cause, PDFEncryptionError):
             raise ReaderError(f"{path.name}: encrypted PDF, a password is needed",
                               "encrypted") from exc
-        raise ReaderError(f"{path.name}: broken PDF ({cause})", "pdf_syntax") from exc
+        raise ReaderError(f"{path.name}: broken PDF ({cause}){DAMAGED}", "pdf_syntax") from exc
     except (PSException, ValueError, KeyError, TypeError, EOFError) as exc:
-        raise ReaderError(f"{path.name}: broken PDF ({exc})", "pdf_syntax") from exc
+        raise ReaderError(f"{path.name}: broken PDF ({exc}){DAMAGED}", "pdf_syntax") from exc
 
 
 XREF_BROKEN = "the cross-reference table is broken"
+DAMAGED = ": the file is damaged or truncated, get a fresh copy from its source"
 
 
 def _opening_warnings(pdf: pdfplumber.PDF) -> list[str]:
@@ -227,7 +237,26 @@ def _metadata_title(metadata: dict[str, Any]) -> str | None:
 # ---------------------------------------------------------------- one page
 
 
+def _read_page_fast_or_not(page: Any, number: int, settings: PdfSettings,
+                           fast: FastPdf) -> PageResult:
+    """Read a page from PDFium when it qualifies (pdf_fast.inspect_page), else pdfplumber."""
+    got = fast.page(number, page)
+    if isinstance(got, FastPage):
+        try:
+            return _read_page(got, number, settings)
+        except Exception as exc:  # a fast-path surprise: pdfplumber reads the page
+            reason = f"fast path failed: {type(exc).__name__}"
+        finally:
+            got.close()
+    else:
+        reason = got.reason
+    result = _read_page(page, number, settings)
+    result.slow_reason = reason
+    return result
+
+
 def _read_page(page: Any, number: int, settings: PdfSettings) -> PageResult:
+    """One page's words, tables and lines (`page`: a pdfplumber page or a FastPage)."""
     width, height = float(page.width), float(page.height)
     result = PageResult(number, width, height)
     raw = page.extract_words(extra_attrs=["size", "fontname"],

@@ -25,6 +25,7 @@ import pypdfium2.raw as pdfium_c
 from pdfplumber.table import TableFinder, TableSettings
 from pdfplumber.utils.text import WordExtractor
 
+_PDFIUM_HYPHEN = 0x02  # PDFium's code for a hyphen ending a line (pdfminer keeps "-")
 _EPS = 1e-3  # points: coordinates closer than this are equal (float32 vs float64)
 
 
@@ -219,7 +220,7 @@ def _chars(text_page: Any, height: float) -> list[dict[str, Any]]:
         code = get_unicode(text_page, i)
         if code in (0, 0xFFFE, 0xFFFF) or is_generated(text_page, i) == 1:
             continue
-        text = chr(code)
+        text = "-" if code == _PDFIUM_HYPHEN else chr(code)
         if text in "\r\n":
             continue
         key = ctypes.cast(text_object(text_page, i), ctypes.c_void_p).value

@@ -156,6 +156,9 @@ def generate_department(dept: Departement, index: int, out: Path,
                                          (PAGES[1][0], "Seine-et-Marne", "77"),
                                          (PAGES[2][0], "\0", "\0")):
             raw = (SEEDS / name).read_text(encoding="utf-8")
+            if old_name == "\0":  # the method page names no département: vary it a little
+                raw = perturb(raw, rng, settings.perturb_rate) + \
+                    f"\nContact : groupe projet ({dept.code}).\n"
             (seeds / name).write_text(substitute(raw, old_name, old_code, dept),
                                       encoding="utf-8")
         render_web_pages(seeds, folder)

@@ -74,13 +74,26 @@ ANALYST_VIEWS: dict[str, tuple[str, str]] = {
         order by c.department_code = '{UNKNOWN_DEPARTMENT}', c.department_code
         """,
     ),
+    "current_fiches": (
+        "Fiches actions of the current document versions, one per département and fiche "
+        "number: a PTSM published both as PDF and DOCX counts once.",
+        """
+        select * exclude (_rank) from (
+            select f.*, row_number() over (
+                partition by f.department_code, coalesce(cast(f.number as varchar), f.fiche_id)
+                order by f.doc_id) as _rank
+            from fiches f join documents doc on doc.doc_id = f.doc_id
+            where coalesce(doc.is_current, true)
+        ) where _rank = 1
+        """,
+    ),
     "fiches_per_priority": (
         "Number of fiches actions per département and décret priority (priority null = "
         "unknown).",
         """
         select f.department_code, d.department_name, f.priority, p.short_label,
                count(*) as n_fiches
-        from fiches f
+        from current_fiches f
         join departments d using (department_code)
         left join priorities p using (priority)
         group by all
@@ -93,11 +106,11 @@ ANALYST_VIEWS: dict[str, tuple[str, str]] = {
         """
         with counts as (
             select department_code, priority, count(*) as n_fiches
-            from fiches where priority is not null group by all
+            from current_fiches where priority is not null group by all
         ), grid as (
             select d.department_code, d.department_name, p.priority, p.short_label
             from departments d cross join priorities p
-            where d.department_code in (select department_code from fiches)
+            where d.department_code in (select department_code from current_fiches)
         )
         select g.*, coalesce(c.n_fiches, 0) as n_fiches,
                coalesce(c.n_fiches, 0) / nullif(sum(coalesce(c.n_fiches, 0))

@@ -82,18 +82,20 @@ def test_analyst_views(con) -> None:
     assert meta["schema_version"] == "1" and Path(meta["dataset_path"]).is_absolute()
 
 
-def test_views_see_a_new_publication_and_survive_a_rebuild(tmp_path: Path) -> None:
+def test_each_publication_has_its_views_and_a_copy_can_be_repointed(tmp_path: Path) -> None:
     out = make_synthetic_dataset(tmp_path / "curated")
-    path = build_duckdb(out)
     rows = synthetic_rows()
     rows["fiches"] = rows["fiches"][:2]
     publish({name: to_arrow(name, r) for name, r in rows.items()}, out, {"schema_version": "1"})
-    with duckdb.connect(str(path), read_only=True) as con:
+    # publish builds the views of the new snapshot; out/ptsm.duckdb is the current one
+    with duckdb.connect(str(out / "ptsm.duckdb"), read_only=True) as con:
         assert con.execute("select count(*) from fiches").fetchone()[0] == 2
-    moved = Path(shutil.move(out, tmp_path / "moved"))
-    path = build_duckdb(moved)  # after a move, rebuilding re-points the views
+    moved = Path(shutil.copytree(out.resolve(), tmp_path / "moved"))
+    path = build_duckdb(moved)  # after a move or copy, rebuilding re-points the views
     with duckdb.connect(str(path), read_only=True) as con:
         assert con.execute("select count(*) from passages").fetchone()[0] == 16
+        meta = dict(con.execute("from _ptsm_meta").fetchall())
+    assert meta["dataset_path"] == str(moved.resolve())
     assert sorted(p.name for p in moved.iterdir() if p.name.startswith(".")) == []
 
 

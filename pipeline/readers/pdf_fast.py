@@ -26,6 +26,7 @@ from pdfplumber.table import TableFinder, TableSettings
 from pdfplumber.utils.text import WordExtractor
 
 _PDFIUM_HYPHEN = 0x02  # PDFium's code for a hyphen ending a line (pdfminer keeps "-")
+_SKIP_CODES = frozenset((0, 0x0A, 0x0D, 0xFFFE, 0xFFFF))
 _EPS = 1e-3  # points: coordinates closer than this are equal (float32 vs float64)
 
 
@@ -209,33 +210,29 @@ def _chars(text_page: Any, height: float) -> list[dict[str, Any]]:
     ox, oy = ctypes.c_double(), ctypes.c_double()
     name_buf = ctypes.create_string_buffer(256)
     flags = ctypes.c_int()
-    fonts: dict[int | None, str] = {}
+    fonts: dict[int | None, tuple[str, float]] = {}
     get_unicode = pdfium_c.FPDFText_GetUnicode
     is_generated = pdfium_c.FPDFText_IsGenerated
     loose_box = pdfium_c.FPDFText_GetLooseCharBox
     origin = pdfium_c.FPDFText_GetCharOrigin
-    font_size = pdfium_c.FPDFText_GetFontSize
     text_object = pdfium_c.FPDFText_GetTextObject
     for i in range(pdfium_c.FPDFText_CountChars(text_page)):
         code = get_unicode(text_page, i)
-        if code in (0, 0xFFFE, 0xFFFF) or is_generated(text_page, i) == 1:
-            continue
-        text = "-" if code == _PDFIUM_HYPHEN else chr(code)
-        if text in "\r\n":
-            continue
+        if code in _SKIP_CODES or (code == 32 and is_generated(text_page, i) == 1):
+            continue  # PDFium generates spaces and line breaks only
         key = ctypes.cast(text_object(text_page, i), ctypes.c_void_p).value
-        name = fonts.get(key)
-        if name is None:
+        font = fonts.get(key)
+        if font is None:  # one font and size per text object
             n = pdfium_c.FPDFText_GetFontInfo(text_page, i, name_buf, 256, flags)
-            name = name_buf.raw[:max(0, n - 1)].decode("utf-8", "replace")
-            fonts[key] = name
+            font = (name_buf.raw[:max(0, n - 1)].decode("utf-8", "replace"),
+                    round(pdfium_c.FPDFText_GetFontSize(text_page, i), 4))
+            fonts[key] = font
         loose_box(text_page, i, rect)
         origin(text_page, i, ox, oy)
-        size = font_size(text_page, i)
         bottom = height - rect.bottom  # baseline + descent, as pdfminer's
-        top = bottom - size
+        top = bottom - font[1]
         x0 = ox.value  # the origin, as pdfminer's (the loose box may start left of it)
-        out.append({"text": text, "x0": x0, "x1": max(rect.right, x0), "top": top,
-                    "bottom": bottom, "doctop": top, "upright": True, "size": round(size, 4),
-                    "fontname": name})
+        out.append({"text": "-" if code == _PDFIUM_HYPHEN else chr(code), "x0": x0,
+                    "x1": max(rect.right, x0), "top": top, "bottom": bottom, "doctop": top,
+                    "upright": True, "size": font[1], "fontname": font[0]})
     return out

@@ -140,7 +140,7 @@ def run(settings: Settings) -> RunSummary:
 
 
 def _manifest(summary: RunSummary, settings: Settings, sources: list[Source]) -> dict[str, Any]:
-    libs = ["pdfplumber", "python-docx", "selectolax", "spacy", "rapidfuzz", "pyarrow",
+    libs = ["pdfplumber", "pypdfium2", "python-docx", "lxml", "spacy", "rapidfuzz", "pyarrow",
             "prefect"]
     return {
         "run_id": summary.run_id,

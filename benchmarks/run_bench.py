@@ -164,9 +164,10 @@ def pipeline_stages(raw: Path, work: Path, sampler: PeakSampler) -> tuple[list[S
         tables = assemble_tables(results, [])
     out = work / "out-stages"
     shutil.rmtree(out, ignore_errors=True)
+    shutil.rmtree(work / ".out-stages.snapshots", ignore_errors=True)
     pub = StageFigure("publish", passages=passages)
     with stage(pub, sampler):
-        publish(tables, out, manifest={"run_id": "bench"})
+        publish(tables, out, manifest={"run_id": f"bench-{time.time_ns()}"})
 
     s = timers.seconds
     figures = [

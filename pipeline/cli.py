@@ -44,7 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", parents=[run], add_help=False,
                            help="serve `run` as a Prefect deployment on a cron schedule")
     serve.add_argument("--cron", required=True,
-                       help="when to run, e.g. '0 6 * * 1' (Mondays 06:00, server time zone)")
+                       help="when to run, e.g. '0 6 * * 1' (Mondays 06:00 UTC)")
     serve.add_argument("--name", default="default",
                        help="deployment name: runs appear as ptsm-scheduled/NAME")
 

@@ -148,6 +148,7 @@ def test_messages_a_person_understands(batch: Outcome) -> None:
     assert "uncompressed" in messages["zip_bomb.docx"]
     assert "ENTITY" in messages["xxe.docx"]
     assert "empty" in messages["empty.pdf"]
+    assert "damaged or truncated" in messages["truncated.pdf"]
     assert "more than the limit" in messages[maker.BIG_HTML]
     dup = messages["duplicate_b.html"]
     assert "same content" in dup and "duplicate_a.html" in dup

@@ -99,8 +99,9 @@ def test_serve_schedules_and_runs_the_pipeline(prefect_server: tuple[str, dict[s
                                                sample_run: Run, tmp_path: Path) -> None:
     api, env = prefect_server
     out = tmp_path / "curated"
-    # the samples run's raw store holds their cached results: the scheduled run reuses them,
-    # as a weekly re-ingestion of unchanged sources does
+    # the samples run's raw store, with their cached results: the scheduled run reuses them,
+    # as a weekly re-ingestion of unchanged sources does (a copy would not do: Prefect's
+    # cache records hold the absolute path of their result)
     store = sample_run.out.parent / "store"
     log = tmp_path / "serve.log"
     serve = _start([sys.executable, "-m", "pipeline.cli", "serve", "--cron", CRON,

@@ -395,6 +395,10 @@ def read_docx(path: Path, *, source_uri: str, doc_id: str,
         raise ReaderError(f"{path.name}: corrupt zip ({exc})", "docx_syntax") from exc
     try:
         document = docx.Document(str(path))
+    except Exception as exc:  # python-docx raises many types on a broken package
+        raise ReaderError(f"{path.name}: broken DOCX package ({type(exc).__name__}: {exc})",
+                          "docx_syntax") from exc
+    try:
         blocks = finalize_blocks(list(iter_body_blocks(document)))
         core_title = (document.core_properties.title or "").strip()
     except (PackageNotFoundError, KeyError, ValueError, etree.XMLSyntaxError,

@@ -41,6 +41,8 @@ _XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9_.:
 _SPACES = re.compile(r"\s+")
 _TOKEN_SPLIT = re.compile(r"[\s_-]+")
 PARSE_STOPPED = "the HTML parser stopped early"
+# Control characters lxml accepts when parsing but refuses when the tree is edited.
+_NOT_XML_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 @dataclass(frozen=True)
@@ -85,7 +87,7 @@ def parse_html(data: bytes, settings: HtmlSettings | None = None
     settings = settings or HtmlSettings()
     text, encoding, warnings = decode_bytes(data, declared_charset(data,
                                                                    settings.charset_scan_bytes))
-    text = _XML_DECL.sub("", text, count=1).replace("\x00", "")
+    text = _NOT_XML_CHARS.sub("", _XML_DECL.sub("", text, count=1))
     parser = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, no_network=True)
     try:
         root = lxml.html.document_fromstring(text, parser=parser)

@@ -134,8 +134,8 @@ def read_pdf(path: Path, *, source_uri: str, doc_id: str,
         try:
             n_pages = len(pdf.pages)
         except Exception as exc:  # pdfminer raises many types on broken page trees
-            raise ReaderError(f"{path.name}: cannot read the page tree ({exc})",
-                              "pdf_syntax") from exc
+            raise ReaderError(f"{path.name}: cannot read the page tree "
+                              f"({type(exc).__name__}: {exc}){DAMAGED}", "pdf_syntax") from exc
         if n_pages == 0:
             raise ReaderError(f"{path.name}: the PDF has no pages", "no_pages")
         if n_pages > settings.max_pages:
@@ -151,7 +151,7 @@ def read_pdf(path: Path, *, source_uri: str, doc_id: str,
             finally:
                 page.close()
     finally:
-        pdf.close()
+        _close_quietly(pdf)
         fast.close()
     if failed and len(failed) == n_pages:
         raise ReaderError(f"{path.name}: no page could be read ({warnings[0]})", "pdf_syntax")
@@ -203,6 +203,17 @@ def _open(path: Path) -> pdfplumber.PDF:
         raise ReaderError(f"{path.name}: broken PDF ({cause}){DAMAGED}", "pdf_syntax") from exc
     except (PSException, ValueError, KeyError, TypeError, EOFError) as exc:
         raise ReaderError(f"{path.name}: broken PDF ({exc}){DAMAGED}", "pdf_syntax") from exc
+
+
+def _close_quietly(pdf: pdfplumber.PDF) -> None:
+    """Close the file even when its page tree is broken (pdfplumber's close() walks the
+    pages again and would raise over the ReaderError being reported)."""
+    try:
+        pdf.close()
+    except Exception:  # the page tree already failed; just release the file
+        stream = getattr(pdf, "stream", None)
+        if stream is not None and not getattr(pdf, "stream_is_external", True):
+            stream.close()
 
 
 XREF_BROKEN = "the cross-reference table is broken"

@@ -116,7 +116,15 @@ def _run_locked(settings: Settings) -> RunSummary:
     quarantine.extend(duplicates)
 
     processor = _cached_process_task(settings)
-    results = [f.result() for f in [processor.submit(i, run_id) for i in ingested]]
+    futures = [processor.submit(i, run_id) for i in ingested]
+    results = []
+    for item, fut in zip(ingested, futures, strict=True):
+        value = fut.result(raise_on_failure=False)
+        if not isinstance(value, DocResult):  # an unreadable cache record (moved store)
+            logger.warning("%s: cached result unusable (%s); processing again",
+                           item.source_id, value)
+            value = processor.with_options(refresh_cache=True).submit(item, run_id).result()
+        results.append(value)
     tables = assemble_tables(results, quarantine, previous=Path(settings.out),
                              source_ids=[s.id for s in sources])
     summary = RunSummary(run_id=run_id, out=str(settings.out), n_sources=len(sources))

@@ -29,7 +29,10 @@ Recipe (a pure function over a DataFrame, no I/O):
 
 from __future__ import annotations
 
+import gc
 import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -38,15 +41,16 @@ from rapidfuzz import fuzz, process
 
 from pipeline.dedup_minhash import (
     connected_components,
-    flat_hashes,
+    document_frequency,
+    key_words,
     lsh_candidate_pairs,
-    minhash_signatures,
-    shingle_tokens,
+    minhash_by_words,
+    word_token_hashes,
 )
 from pipeline.dedup_repeat import RepeatSettings, clean_internal_repeats
 from pipeline.textnorm import (
-    blocking_tokens,
-    match_key,
+    STOPWORDS,
+    match_keys,
     numbers_in,
     ocr_suspect_tokens,
     sentence_spans,
@@ -72,6 +76,10 @@ class DedupSettings:
     #: MinHash LSH: ``bands`` x ``rows`` permutations. P(candidate) = 1-(1-J^rows)^bands.
     bands: int = 14
     rows: int = 4
+    #: blocking leaves out the words found in more than this fraction of the keys ...
+    block_max_df: float = 1.0
+    #: ... when there are at least this many distinct keys.
+    block_min_keys: int = 5000
     #: a cluster is boilerplate when it has at least this many passages ...
     boilerplate_min_size: int = 3
     #: ... and its canonical key is shorter than this many characters.
@@ -109,6 +117,33 @@ def cluster_id_for(passage_id: str) -> str:
 # --------------------------------------------------------------------------- matching core
 
 
+def blocking_codes(
+    codes: np.ndarray, lengths: np.ndarray, vocab: np.ndarray, settings: DedupSettings
+) -> tuple[np.ndarray, np.ndarray]:
+    """The words of each key used for blocking: (kept word codes, their offsets).
+
+    Stop words are left out, and so are the corpus's most common words (in more than
+    ``block_max_df`` of the keys, when there are at least ``block_min_keys`` keys): they
+    make unrelated passages collide. A key made only of such words keeps its non-stop
+    words, or all of them.
+    """
+    n_keys = len(lengths)
+    tier = np.where(np.isin(vocab, list(STOPWORDS)), 0, 2).astype(np.int8)
+    if n_keys >= settings.block_min_keys:
+        df = document_frequency(codes, lengths, len(vocab))
+        tier[(tier == 2) & (df > settings.block_max_df * n_keys)] = 1
+    offsets = np.zeros(n_keys, dtype=np.int64)
+    np.cumsum(lengths[:-1], out=offsets[1:])
+    occ_tier = tier[codes]
+    best = np.maximum.reduceat(occ_tier, offsets)
+    key_of = np.repeat(np.arange(n_keys, dtype=np.int64), lengths)
+    keep = occ_tier >= best[key_of]
+    kept_len = np.bincount(key_of[keep], minlength=n_keys)
+    kept_off = np.zeros(n_keys, dtype=np.int64)
+    np.cumsum(kept_len[:-1], out=kept_off[1:])
+    return codes[keep], kept_off
+
+
 def link_keys(
     keys: list[str], settings: DedupSettings, wanted: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -122,9 +157,10 @@ def link_keys(
     idx = np.array([i for i, k in enumerate(keys) if k], dtype=np.int64)
     if len(idx) < 2:
         return np.arange(n, dtype=np.int64), np.empty((0, 2), dtype=np.int64)
-    tokens = [shingle_tokens(blocking_tokens(keys[i])) for i in idx]
-    hashes, offsets = flat_hashes(tokens)
-    sig = minhash_signatures(hashes, offsets, settings.bands * settings.rows)
+    codes, lengths, vocab = key_words([keys[i] for i in idx])
+    kept, offsets = blocking_codes(codes, lengths, vocab, settings)
+    sig = minhash_by_words(word_token_hashes(vocab), kept, offsets,
+                           settings.bands * settings.rows)
     local = lsh_candidate_pairs(sig, settings.bands, settings.rows)
     pairs = idx[local] if len(local) else np.empty((0, 2), dtype=np.int64)
     if wanted is not None and len(pairs):
@@ -134,20 +170,28 @@ def link_keys(
 
 
 def verify_pairs(keys: list[str], pairs: np.ndarray, settings: DedupSettings) -> np.ndarray:
-    """Keep the candidate pairs whose keys are similar enough and carry the same numbers."""
+    """Keep the candidate pairs whose keys are similar enough and carry the same numbers.
+
+    Cheap necessary conditions first (same numbers; lengths close enough for the
+    threshold, since ``fuzz.ratio <= 200 * shorter / (len1 + len2)``), then rapidfuzz.
+    """
+    if len(pairs) == 0:
+        return pairs
+    lengths = np.fromiter((len(k) for k in keys), dtype=np.int64, count=len(keys))
+    len_a, len_b = lengths[pairs[:, 0]], lengths[pairs[:, 1]]
+    shorter = np.minimum(len_a, len_b)
+    need = np.where(shorter < settings.short_chars, settings.short_threshold, settings.threshold)
+    ok = 200.0 * shorter >= need * (len_a + len_b) - 1e-6
+    if settings.numbers_must_match:
+        nums = pd.factorize(pd.Series([numbers_in(k) for k in keys], dtype=object))[0]
+        ok &= nums[pairs[:, 0]] == nums[pairs[:, 1]]
+    pairs, need = pairs[ok], need[ok]
     if len(pairs) == 0:
         return pairs
     left = [keys[i] for i in pairs[:, 0]]
     right = [keys[j] for j in pairs[:, 1]]
     scores = process.cpdist(left, right, scorer=fuzz.ratio, workers=-1, dtype=np.float32)
-    lengths = np.fromiter((len(k) for k in keys), dtype=np.int64, count=len(keys))
-    shorter = np.minimum(lengths[pairs[:, 0]], lengths[pairs[:, 1]])
-    need = np.where(shorter < settings.short_chars, settings.short_threshold, settings.threshold)
-    ok = scores >= need
-    if settings.numbers_must_match:
-        nums = pd.factorize(pd.Series([numbers_in(k) for k in keys], dtype=object))[0]
-        ok &= nums[pairs[:, 0]] == nums[pairs[:, 1]]
-    return pairs[ok]
+    return pairs[scores >= need]
 
 
 # --------------------------------------------------------------------------- canonical choice
@@ -155,13 +199,20 @@ def verify_pairs(keys: list[str], pairs: np.ndarray, settings: DedupSettings) ->
 
 def _rare_word_counts(keys: list[str]) -> np.ndarray:
     """Per key: number of its words (4+ letters) that occur in no other key of the corpus."""
-    words = pd.Series([sorted({w for w in k.split() if len(w) >= 4 and w.isalpha()}) for k in keys])
-    flat = words.explode().dropna()
-    if flat.empty:
-        return np.zeros(len(keys), dtype=np.int64)
-    freq = flat.map(flat.value_counts())
-    rare = (freq == 1).groupby(level=0).sum()
-    return rare.reindex(range(len(keys)), fill_value=0).to_numpy()
+    out = np.zeros(len(keys), dtype=np.int64)
+    idx = np.array([i for i, k in enumerate(keys) if k], dtype=np.int64)
+    if len(idx) == 0:
+        return out
+    codes, lengths, vocab = key_words([keys[i] for i in idx])
+    n_words = len(vocab)
+    key_of = np.repeat(np.arange(len(idx), dtype=np.int64), lengths)
+    pairs = np.unique(key_of * n_words + codes)  # distinct (key, word)
+    word = pairs % n_words
+    alpha = np.fromiter((len(w) >= 4 and w.isalpha() for w in vocab), dtype=bool,
+                        count=n_words)
+    rare = alpha & (np.bincount(word, minlength=n_words) == 1)
+    out[idx] = np.bincount(pairs[rare[word]] // n_words, minlength=len(idx))
+    return out
 
 
 def choose_canonical(df: pd.DataFrame, keys: list[str]) -> pd.Series:
@@ -172,8 +223,9 @@ def choose_canonical(df: pd.DataFrame, keys: list[str]) -> pd.Series:
     if multi_variant.any():
         rare = _rare_word_counts(keys)
         sub = df[multi_variant]
-        odd = np.fromiter((ocr_suspect_tokens(t) for t in sub["text"]), dtype=np.int64,
-                          count=len(sub))
+        text_codes, texts = pd.factorize(sub["text"])
+        odd = np.fromiter((ocr_suspect_tokens(t) for t in texts), dtype=np.int64,
+                          count=len(texts))[text_codes]
         suspects[multi_variant.to_numpy()] = rare[sub["key_idx"].to_numpy()] + odd
     text_freq = df.groupby(["label", "text"])["text"].transform("size")
     order = pd.DataFrame({
@@ -194,11 +246,28 @@ def choose_canonical(df: pd.DataFrame, keys: list[str]) -> pd.Series:
 # --------------------------------------------------------------------------- main entry
 
 
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector: dedup allocates millions of small, acyclic
+    objects (strings, tuples) whose repeated full collections cost more than the work."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def dedup_passages(
     passages: pd.DataFrame, settings: DedupSettings | None = None
 ) -> DedupResult:
     """Mark repeated passages (see the module docstring for the rules)."""
-    settings = settings or DedupSettings()
+    with _gc_paused():
+        return _dedup_passages(passages, settings or DedupSettings())
+
+
+def _dedup_passages(passages: pd.DataFrame, settings: DedupSettings) -> DedupResult:
     missing = [c for c in INPUT_COLUMNS if c not in passages.columns]
     if missing:
         raise ValueError(f"dedup_passages: missing input columns {missing}")
@@ -216,9 +285,9 @@ def dedup_passages(
 
     # match keys on the cleaned text; one variant per distinct key
     clean_texts = df["text_clean"].to_numpy(dtype=object)
-    key_of_text = {t: match_key(t, settings.drop_enumerators) for t in set(clean_texts)}
-    key_codes, keys_idx = pd.factorize(pd.Series([key_of_text[t] for t in clean_texts]),
-                                       sort=True)
+    text_codes, distinct_texts = pd.factorize(pd.Series(clean_texts, dtype=object))
+    distinct_keys = np.array(match_keys(distinct_texts, settings.drop_enumerators), dtype=object)
+    key_codes, keys_idx = pd.factorize(pd.Series(distinct_keys[text_codes]), sort=True)
     keys = [str(k) for k in keys_idx]
     df["key_idx"] = key_codes
     key_labels, _ = link_keys(keys, settings)
@@ -290,16 +359,20 @@ def find_partial_repeats(df: pd.DataFrame, settings: DedupSettings) -> pd.DataFr
     unit_whole: list[bool] = []
     unit_key: list[str] = []
     text_idx, texts = pd.factorize(df["text"])
+    sentences: list[str] = []
     for ti, text in enumerate(texts):
         spans = sentence_spans(text)
         for s, e in spans:
-            key = match_key(text[s:e], settings.drop_enumerators)
-            if len(key) >= settings.span_min_chars:
-                unit_text.append(ti)
-                unit_start.append(s)
-                unit_end.append(e)
-                unit_whole.append(len(spans) == 1)
-                unit_key.append(key)
+            unit_text.append(ti)
+            unit_start.append(s)
+            unit_end.append(e)
+            unit_whole.append(len(spans) == 1)
+            sentences.append(text[s:e])
+    all_keys = match_keys(sentences, settings.drop_enumerators)
+    long_enough = [len(k) >= settings.span_min_chars for k in all_keys]
+    unit_text, unit_start, unit_end, unit_whole, unit_key = (
+        [v for v, ok in zip(col, long_enough, strict=True) if ok]
+        for col in (unit_text, unit_start, unit_end, unit_whole, all_keys))
     if not unit_key:
         return _empty_spans()
     units = pd.DataFrame({"text_idx": unit_text, "start": unit_start, "end": unit_end,

@@ -48,6 +48,58 @@ def flat_hashes(token_lists: Sequence[Sequence[str]]) -> tuple[np.ndarray, np.nd
     return hashes, offsets
 
 
+def key_words(keys: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Words of non-empty match keys (words separated by single spaces).
+
+    Returns (word code of every occurrence, key by key; number of words of each key;
+    vocabulary as an object array indexed by code).
+    """
+    lengths = np.fromiter((k.count(" ") + 1 for k in keys), dtype=np.int64, count=len(keys))
+    words = np.array(" ".join(keys).split(" "), dtype=object)
+    codes, vocab = pd.factorize(words)
+    return codes.astype(np.int64), lengths, np.asarray(vocab, dtype=object)
+
+
+def document_frequency(codes: np.ndarray, lengths: np.ndarray, n_words: int) -> np.ndarray:
+    """Number of keys containing each word."""
+    key_of = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
+    pairs = np.unique(key_of * n_words + codes)
+    return np.bincount(pairs % n_words, minlength=n_words)
+
+
+def word_token_hashes(vocab: np.ndarray, affix: int = 4) -> tuple[np.ndarray, np.ndarray]:
+    """Hashes of the blocking tokens of each word (see :func:`shingle_tokens`): shape
+    (V, 3) uint64 = word, prefix, suffix (prefix and suffix repeat the word's hash when the
+    word is too short to have them), and the same hashing as :func:`flat_hashes`."""
+    tokens = np.empty((len(vocab), 3), dtype=object)
+    for i, w in enumerate(vocab):
+        if len(w) > affix + 1:
+            tokens[i] = (w, w[:affix] + "<", ">" + w[-affix:])
+        else:
+            tokens[i] = (w, w, w)
+    return pd.util.hash_array(tokens.ravel(), categorize=True).reshape(-1, 3)
+
+
+def minhash_by_words(
+    token_hashes: np.ndarray, codes: np.ndarray, offsets: np.ndarray, num_perm: int,
+    seed: int = 20170727,
+) -> np.ndarray:
+    """MinHash signatures, shape (num_perm, n_texts) uint32, of texts given as word codes
+    (``codes[offsets[i]:offsets[i+1]]``, every text non-empty). Each permutation is
+    applied once per distinct word (minimum over its tokens), then gathered: the same
+    signatures as :func:`minhash_signatures` over the texts' token sets."""
+    rng = np.random.default_rng(seed)
+    a = rng.integers(1, 2**63 - 1, size=num_perm, dtype=np.uint64) | np.uint64(1)
+    b = rng.integers(0, 2**63 - 1, size=num_perm, dtype=np.uint64)
+    sig = np.empty((num_perm, len(offsets)), dtype=np.uint32)
+    with np.errstate(over="ignore"):
+        for p in range(num_perm):
+            per_token = (token_hashes * a[p] + b[p]) >> np.uint64(32)
+            per_word = per_token.min(axis=1).astype(np.uint32)
+            sig[p] = np.minimum.reduceat(per_word[codes], offsets)
+    return sig
+
+
 def minhash_signatures(
     hashes: np.ndarray, offsets: np.ndarray, num_perm: int, seed: int = 20170727
 ) -> np.ndarray:

@@ -32,12 +32,12 @@ class RepeatSettings:
 def _may_repeat(folded: str) -> bool:
     """Cheap necessary condition: a doubled word or a word bigram seen twice."""
     words = _WORD.findall(folded)
-    seen: set[tuple[str, str]] = set()
-    for a, b in zip(words, words[1:], strict=False):
-        if a == b or (a, b) in seen:
-            return True
-        seen.add((a, b))
-    return False
+    if len(words) < 2:
+        return False
+    following = words[1:]
+    if any(map(str.__eq__, words, following)):
+        return True
+    return len(set(zip(words, following, strict=False))) < len(following)
 
 
 def _counts(run: str, settings: RepeatSettings) -> bool:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 
 # Typographic characters folded before anything else.
 _CHAR_MAP = str.maketrans(
@@ -59,9 +60,18 @@ STOPWORDS: frozenset[str] = frozenset(
 )
 
 
+# the characters of _CHAR_MAP: replaced through a regex (str.translate is slow on non-ASCII).
+_CHAR_MAP_STR = {chr(k): v for k, v in _CHAR_MAP.items()}
+_CHAR_MAP_RE = re.compile("[" + re.escape("".join(_CHAR_MAP_STR)) + "]")
+
+
+def _mapped(m: re.Match[str]) -> str:
+    return _CHAR_MAP_STR[m.group()]
+
+
 def fold(text: str) -> str:
     """Unicode NFKC, typographic quotes/dashes/spaces folded, ligatures expanded."""
-    return unicodedata.normalize("NFKC", text).translate(_CHAR_MAP)
+    return _CHAR_MAP_RE.sub(_mapped, unicodedata.normalize("NFKC", text))
 
 
 class _AccentTable(dict):
@@ -131,6 +141,39 @@ def match_key(text: str, drop_enumerator: bool = True) -> str:
     s = strip_accents(s).lower()
     s = _NON_WORD.sub(" ", s)
     return " ".join(_repair_ocr(s).split())
+
+
+class _WordKeys(dict):
+    """Memo: one folded, whitespace-free token -> its match-key words ("" when none)."""
+
+    def __missing__(self, token: str) -> str:
+        s = _OCR_L_APOS.sub("l'", token)
+        s = _NON_WORD.sub(" ", strip_accents(s).lower())
+        out = " ".join(_repair_ocr(s).split())
+        self[token] = out
+        return out
+
+
+def match_keys(texts: Iterable[str], drop_enumerator: bool = True) -> list[str]:
+    """:func:`match_key` of every text, equal results, much faster on a corpus.
+
+    Everything after folding, enumerator stripping and the text-level "T" rule only acts
+    inside one whitespace-separated token, so each distinct token is normalised once
+    (memo), and a key is the join of its tokens' forms. Texts the "T" rule may touch take
+    the plain :func:`match_key` path.
+    """
+    memo = _WordKeys()
+    word = memo.__getitem__
+    out: list[str] = []
+    for text in texts:
+        s = fold(text)
+        if drop_enumerator:
+            s = strip_enumerator(s)
+        if "T" in s and _OCR_T_FOR_L.search(s):
+            out.append(match_key(text, drop_enumerator))
+        else:
+            out.append(" ".join(filter(None, map(word, s.split()))))
+    return out
 
 
 def numbers_in(key: str) -> tuple[str, ...]:

@@ -10,10 +10,10 @@ two pairs per row) or "ACR expansion" lines. In running text, "Expansion (ACR)" 
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import cache
 
+from extractors.textfold import fold
 from pipeline.document import Block, Document
 
 
@@ -46,11 +46,6 @@ _STOPWORDS = {"de", "du", "des", "la", "le", "les", "l", "d", "et", "en", "à", 
 def _is_acronym(token: str) -> bool:
     letters = [c for c in token if c.isalpha()]
     return len(letters) >= 2 and sum(c.isupper() for c in letters) >= 2
-
-
-def _fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 def glossary_entries(line: str) -> list[tuple[str, str]]:
@@ -99,8 +94,8 @@ def _initials_match(acr: str, words: list[str]) -> tuple[int, int] | None:
     and possibly further letters of its own ("EXercice"); the first word gives the first
     letter. None when the acronym cannot be read from the words.
     """
-    letters = [c for c in _fold(acr) if c.isalnum()]
-    folded = [_fold(w) for w in words]
+    letters = [c for c in fold(acr) if c.isalnum()]
+    folded = [fold(w) for w in words]
     if not letters or not folded or folded[0][:1] != letters[0]:
         return None
 
@@ -173,7 +168,7 @@ def extract_acronyms(doc: Document, settings: AcronymSettings | None = None) -> 
     seen: set[tuple[str, str, str]] = set()
 
     def add(acr: str, expansion: str, source: str, seq: int) -> None:
-        key = (source, acr, _fold(expansion).strip(" .»«"))
+        key = (source, acr, fold(expansion).strip(" .»«"))
         if key in seen:
             return
         seen.add(key)

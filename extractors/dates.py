@@ -18,9 +18,10 @@ never invented.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import date
+
+from extractors.textfold import fold
 
 MONTHS: dict[str, int] = {
     "janvier": 1, "janv": 1, "fevrier": 2, "fevr": 2, "fev": 2, "mars": 3, "avril": 4, "avr": 4,
@@ -102,14 +103,9 @@ class FrenchDate:
     qualifier: str | None = None
 
 
-def _fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
-
-
 def month_number(word: str) -> int | None:
     """'Février' → 2; None when the word is not a French month."""
-    return MONTHS.get(_fold(word).rstrip(".").strip())
+    return MONTHS.get(fold(word).rstrip(".").strip())
 
 
 def _safe_date(year: int | None, month: int, day: int = 1) -> date | None:
@@ -147,8 +143,8 @@ def _candidates(text: str) -> list[FrenchDate]:
         found.append(FrenchDate(_safe_date(year, month_number(m["first"])), "month",
                                 text[start:m.end()], start, m.end(), end_date))
     for m in _PERIOD_RE.finditer(text):
-        rank = _ORDINALS.get(re.sub(r"\s+", "", _fold(m["ord"])), 1)
-        months_per_unit = 6 if _fold(m["unit"]).startswith("semestre") else 3
+        rank = _ORDINALS.get(re.sub(r"\s+", "", fold(m["ord"])), 1)
+        months_per_unit = 6 if fold(m["unit"]).startswith("semestre") else 3
         first = 1 + months_per_unit * (rank - 1)
         if first > 12:
             continue

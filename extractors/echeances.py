@@ -23,9 +23,10 @@ from __future__ import annotations
 
 import calendar
 import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import date
+
+from extractors.textfold import fold
 
 MONTHS = {
     "janvier": 1, "fevrier": 2, "mars": 3, "avril": 4, "mai": 5, "juin": 6, "juillet": 7,
@@ -53,12 +54,6 @@ class _Tok:
     qual: str = ""
     year: int | None = None
     bound: bool = False
-
-
-def _fold(text: str) -> str:
-    """Lowercase and strip accents (keeps offsets: one char per char for Latin text)."""
-    nfkd = unicodedata.normalize("NFD", text.lower())
-    return "".join(c for c in nfkd if not unicodedata.combining(c)).replace("’", "'")
 
 
 def _tokens(folded: str) -> list[_Tok]:
@@ -144,7 +139,7 @@ def parse_echeance(text: str | None) -> tuple[date | None, date | None]:
     """Start and end dates of an échéance; (None, None) when no year can be read."""
     if not text or not text.strip():
         return None, None
-    folded = _fold(text)
+    folded = fold(text)
     toks = _tokens(folded)
     _bind(folded, toks)
     spans = [s for s in (_span(t) for t in toks) if s is not None]
@@ -162,7 +157,7 @@ def find_echeance_text(text: str | None) -> str:
     2020"); used when an échéance cell was merged with its neighbours. "" when none."""
     if not text:
         return ""
-    folded = _fold(text)
+    folded = fold(text)
     if len(folded) != len(text):  # offsets would not map back; fall back to folded words
         text = folded
     toks = [t for t in _tokens(folded) if t.kind != "qual" or t.qual == "debut"]

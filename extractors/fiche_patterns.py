@@ -8,7 +8,8 @@ depend on one département's wording of titles, fonts or page numbers.
 from __future__ import annotations
 
 import re
-import unicodedata
+
+from extractors.textfold import fold as fold_accents
 
 # --- fiche headings ---------------------------------------------------------------------
 # "Fiche action n°12 : …", "Fiche n°3", "FICHE ACTION 3", "Fiche-action 12", "Fiche action
@@ -113,10 +114,8 @@ PRIORITY_KEYWORDS: dict[int, tuple[str, ...]] = {
 
 
 def fold(text: str) -> str:
-    """Lowercase, accents removed, apostrophes and degree-like signs normalised."""
-    text = text.replace("’", "'").replace("º", "°").replace("œ", "oe").replace("Œ", "oe")
-    nfkd = unicodedata.normalize("NFD", text.lower())
-    return "".join(c for c in nfkd if not unicodedata.combining(c))
+    """Lowercase, accents removed, apostrophes, ligatures and degree-like signs normalised."""
+    return fold_accents(text.replace("º", "°").replace("œ", "oe").replace("Œ", "oe"))
 
 
 _DECOR = re.compile(r"^[\s\-–—•▪■□◦●○✓✔➢►*_>·|]+")

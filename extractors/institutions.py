@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+
+from extractors.textfold import fold
 
 DATA_FILE = Path(__file__).resolve().parent / "data" / "institutions.json"
 
@@ -42,12 +43,6 @@ class Mention:
 def load_catalogue(path: str = str(DATA_FILE)) -> dict[str, Any]:
     with open(path, encoding="utf-8") as fh:
         return json.load(fh)
-
-
-def fold(text: str) -> str:
-    """Lower case without accents, typographic apostrophes made straight."""
-    decomposed = unicodedata.normalize("NFKD", text.lower().replace("’", "'"))
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 @lru_cache(maxsize=1)

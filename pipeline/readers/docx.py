@@ -374,6 +374,15 @@ def _paragraph_block(p: etree._Element, info: _StyleInfo) -> Block | None:
 # ---------------------------------------------------------------- entry point
 
 
+def _core_title(document: DocxDocument) -> str:
+    """The title of the core properties; "" when absent or when that part is broken (a
+    wrong content type makes python-docx raise AttributeError: the body is still good)."""
+    try:
+        return (document.core_properties.title or "").strip()
+    except Exception:  # only the metadata is lost
+        return ""
+
+
 def read_docx(path: Path, *, source_uri: str, doc_id: str,
               settings: DocxSettings | None = None) -> Document:
     """Read a DOCX into a Document (body only, page=None).
@@ -400,7 +409,7 @@ def read_docx(path: Path, *, source_uri: str, doc_id: str,
                           "docx_syntax") from exc
     try:
         blocks = finalize_blocks(list(iter_body_blocks(document)))
-        core_title = (document.core_properties.title or "").strip()
+        core_title = _core_title(document)
     except (PackageNotFoundError, KeyError, ValueError, etree.XMLSyntaxError,
             zipfile.BadZipFile) as exc:
         raise ReaderError(f"{path.name}: broken DOCX ({exc})", "docx_syntax") from exc

@@ -45,6 +45,7 @@ from pipeline.dedup_minhash import (
     key_words,
     lsh_candidate_pairs,
     minhash_by_words,
+    unique_sorted,
     word_token_hashes,
 )
 from pipeline.dedup_repeat import RepeatSettings, clean_internal_repeats
@@ -128,7 +129,8 @@ def blocking_codes(
     words, or all of them.
     """
     n_keys = len(lengths)
-    tier = np.where(np.isin(vocab, list(STOPWORDS)), 0, 2).astype(np.int8)
+    tier = np.fromiter((0 if w in STOPWORDS else 2 for w in vocab), dtype=np.int8,
+                       count=len(vocab))
     if n_keys >= settings.block_min_keys:
         df = document_frequency(codes, lengths, len(vocab))
         tier[(tier == 2) & (df > settings.block_max_df * n_keys)] = 1
@@ -206,7 +208,7 @@ def _rare_word_counts(keys: list[str]) -> np.ndarray:
     codes, lengths, vocab = key_words([keys[i] for i in idx])
     n_words = len(vocab)
     key_of = np.repeat(np.arange(len(idx), dtype=np.int64), lengths)
-    pairs = np.unique(key_of * n_words + codes)  # distinct (key, word)
+    pairs = unique_sorted(key_of * n_words + codes)  # distinct (key, word)
     word = pairs % n_words
     alpha = np.fromiter((len(w) >= 4 and w.isalpha() for w in vocab), dtype=bool,
                         count=n_words)

@@ -20,6 +20,18 @@ import pandas as pd
 _MASK32 = np.uint64(0xFFFFFFFF)
 
 
+def unique_sorted(values: np.ndarray) -> np.ndarray:
+    """Sorted distinct values of an integer array (sort-based: ``np.unique`` of numpy 2.3+
+    hashes and is many times slower on large int64 arrays)."""
+    if len(values) == 0:
+        return values.copy()
+    s = np.sort(values)
+    keep = np.empty(len(s), dtype=bool)
+    keep[0] = True
+    np.not_equal(s[1:], s[:-1], out=keep[1:])
+    return s[keep]
+
+
 def shingle_tokens(words: Sequence[str], affix: int = 4) -> list[str]:
     """Blocking tokens of one text: each word, and for words longer than ``affix + 1``
     characters also its prefix and suffix of ``affix`` characters."""
@@ -63,7 +75,7 @@ def key_words(keys: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 def document_frequency(codes: np.ndarray, lengths: np.ndarray, n_words: int) -> np.ndarray:
     """Number of keys containing each word."""
     key_of = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
-    pairs = np.unique(key_of * n_words + codes)
+    pairs = unique_sorted(key_of * n_words + codes)
     return np.bincount(pairs % n_words, minlength=n_words)
 
 
@@ -152,7 +164,7 @@ def lsh_candidate_pairs(sig: np.ndarray, bands: int, rows: int) -> np.ndarray:
                 codes.append(lo * n + hi)
     if not codes:
         return np.empty((0, 2), dtype=np.int64)
-    uniq = np.unique(np.concatenate(codes))
+    uniq = unique_sorted(np.concatenate(codes))
     return np.stack([uniq // n, uniq % n], axis=1)
 
 

@@ -30,14 +30,26 @@ class RepeatSettings:
 
 
 def _may_repeat(folded: str) -> bool:
-    """Cheap necessary condition: a doubled word or a word bigram seen twice."""
+    """Necessary condition for a repeat: the word sequence holds a run of words
+    immediately followed by the same run (a doubled word, or a bigram seen twice whose
+    gap repeats)."""
     words = _WORD.findall(folded)
     if len(words) < 2:
         return False
     following = words[1:]
     if any(map(str.__eq__, words, following)):
         return True
-    return len(set(zip(words, following, strict=False))) < len(following)
+    bigrams = list(zip(words, following, strict=False))
+    if len(set(bigrams)) == len(bigrams):
+        return False
+    seen: dict[tuple[str, str], list[int]] = {}
+    for q, bigram in enumerate(bigrams):
+        for p in seen.get(bigram, ()):
+            k = q - p
+            if words[p:q] == words[q : q + k]:
+                return True
+        seen.setdefault(bigram, []).append(q)
+    return False
 
 
 def _counts(run: str, settings: RepeatSettings) -> bool:

@@ -117,7 +117,13 @@ def test_serve_schedules_and_runs_the_pipeline(prefect_server: tuple[str, dict[s
         assert [s["schedule"].get("cron") for s in found["schedules"]] == [CRON]
         assert found["parameters"]["out"] == str(out)
 
-        flow_run = client.post(f"/deployments/{found['id']}/create_flow_run", json={})
+        def created() -> httpx.Response | None:
+            # a busy SQLite database answers 503 while the scheduler inserts the
+            # schedule's runs: ask again, as Prefect's own client does
+            reply = client.post(f"/deployments/{found['id']}/create_flow_run", json={})
+            return None if reply.status_code == 503 else reply
+
+        flow_run = _wait_for("flow run creation", created, DEPLOYMENT_S, serve, log)
         flow_run.raise_for_status()
 
         def finished() -> dict | None:

@@ -1,4 +1,5 @@
-"""The Prefect task runner a run asks for: threads in this process, or a Dask cluster."""
+"""The Prefect task runner a run asks for: threads or processes on this machine, or a Dask
+cluster."""
 
 from __future__ import annotations
 
@@ -6,11 +7,10 @@ import logging
 import os
 from dataclasses import dataclass
 
-from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
+from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTaskRunner
 
-from pipeline.config import Settings
+from pipeline.config import TASK_RUNNERS, Settings
 
-TASK_RUNNERS = ("thread", "dask")
 DASK_LOG_LEVEL = "warning"  # override with DASK_LOGGING__DISTRIBUTED=info
 
 
@@ -33,12 +33,16 @@ class LocalDaskCluster:
 
 
 def task_runner_for(settings: Settings, local: LocalDaskCluster | None = None) -> TaskRunner:
-    """`thread`: a thread pool of `settings.workers`; `dask`: the cluster at
-    `settings.dask_address`, or a local cluster of `settings.workers` processes."""
+    """`process`: a pool of `settings.workers` processes (readers and spaCy are CPU-bound
+    Python: processes, not threads, run them in parallel); `thread`: a thread pool;
+    `dask`: the cluster at `settings.dask_address`, or a local cluster of
+    `settings.workers` processes."""
     workers = max(1, settings.workers)
+    if settings.dask_address and settings.task_runner != "dask":
+        raise ValueError("--dask-address needs --task-runner dask")
+    if settings.task_runner == "process":
+        return ProcessPoolTaskRunner(max_workers=workers)
     if settings.task_runner == "thread":
-        if settings.dask_address:
-            raise ValueError("--dask-address needs --task-runner dask")
         return ThreadPoolTaskRunner(max_workers=workers)
     if settings.task_runner == "dask":
         _quiet_dask_logs()

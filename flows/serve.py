@@ -81,7 +81,7 @@ def settings_from_parameters(sources: str | None, raw: str, out: str, store: str
 @flow(name="ptsm-scheduled", log_prints=True)
 def ptsm_scheduled(sources: str | None = None, raw: str = "data/raw",
                    out: str = "data/curated", store: str | None = None, workers: int = 2,
-                   task_runner: str = "thread", dask_address: str | None = None,
+                   task_runner: str = "process", dask_address: str | None = None,
                    allow_root: list[str] | None = None, allow_host: list[str] | None = None,
                    max_pages: int = Settings.max_pdf_pages) -> dict[str, Any]:
     """One scheduled re-ingestion: `ptsm run` with these options, as a subflow."""

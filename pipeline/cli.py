@@ -7,7 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-from pipeline.config import DEFAULT_OUT, DEFAULT_RAW, SOURCES_FILE, Settings
+from pipeline.config import DEFAULT_OUT, DEFAULT_RAW, SOURCES_FILE, TASK_RUNNERS, Settings
 from pipeline.lock import LockedError
 from pipeline.sources import SourcesError
 
@@ -26,8 +26,9 @@ def build_parser() -> argparse.ArgumentParser:
                           f"using its {SOURCES_FILE} when present)")
     run.add_argument("--out", default=str(DEFAULT_OUT), help="output folder of the dataset")
     run.add_argument("--workers", type=int, default=2, help="documents processed at once")
-    run.add_argument("--task-runner", choices=["thread", "dask"], default="thread",
-                     help="Prefect task runner: threads, or Dask worker processes")
+    run.add_argument("--task-runner", choices=TASK_RUNNERS, default=Settings.task_runner,
+                     help="Prefect task runner: local processes (default), threads, or Dask "
+                          "workers")
     run.add_argument("--dask-address",
                      help="scheduler of an existing Dask cluster (e.g. tcp://host:8786; "
                           "default with --task-runner dask: a local cluster of --workers)")

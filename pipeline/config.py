@@ -11,6 +11,9 @@ DEFAULT_OUT = Path("data/curated")
 SOURCES_FILE = "sources.toml"
 
 
+TASK_RUNNERS = ("process", "thread", "dask")  # Prefect task runners (flows/runners.py)
+
+
 @dataclass
 class Settings:
     """Settings of one run. Defaults suit the shipped samples."""
@@ -20,7 +23,7 @@ class Settings:
     sources_file: Path | None = None  # a sources.toml; None = walk raw_dir
     store_dir: Path | None = None  # content-addressed raw store; default <raw_dir>/store
     workers: int = 2
-    task_runner: str = "thread"  # thread | dask
+    task_runner: str = "process"  # one of TASK_RUNNERS
     dask_address: str | None = None
     max_bytes: int = 100 * 1024 * 1024  # larger inputs are quarantined
     max_pdf_pages: int = 2000  # longer PDFs are quarantined at ingest ("too_many_pages")

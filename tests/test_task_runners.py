@@ -1,5 +1,5 @@
-"""`ptsm run --task-runner dask`: a local Dask cluster of worker processes gives the same
-dataset as the default thread runner."""
+"""`ptsm run --task-runner thread|dask`: a thread pool and a local Dask cluster of worker
+processes give the same dataset as the default process pool."""
 
 from __future__ import annotations
 
@@ -20,22 +20,25 @@ ID_COLUMNS = {
 }
 
 
-@pytest.fixture(scope="module")
-def dask_run(tmp_path_factory: pytest.TempPathFactory, prefect_home: Path) -> Run:
-    """The samples run on two Dask worker processes, with its own raw store and cache."""
-    work = tmp_path_factory.mktemp("dask-run")
+@pytest.fixture(scope="module", params=["thread", "dask"])
+def other_run(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
+              prefect_home: Path) -> Run:
+    """The samples run with two workers of another task runner, its own raw store and cache."""
+    work = tmp_path_factory.mktemp(f"{request.param}-run")
     out = work / "curated"
     proc = run_cli("run", "--sources", str(ROOT / "data/raw/sources.toml"), "--out", str(out),
-                   "--store", str(work / "store"), "--task-runner", "dask", "--workers", "2",
-                   home=prefect_home)
+                   "--store", str(work / "store"), "--task-runner", request.param,
+                   "--workers", "2", home=prefect_home)
     return Run(out=out, returncode=proc.returncode, stdout=proc.stdout, stderr=proc.stderr)
 
 
 def test_task_runner_for_each_choice() -> None:
-    from prefect.task_runners import ThreadPoolTaskRunner
+    from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
     from prefect_dask import DaskTaskRunner
 
-    thread = task_runner_for(Settings(workers=3))
+    process = task_runner_for(Settings(workers=3))
+    assert isinstance(process, ProcessPoolTaskRunner) and process._max_workers == 3
+    thread = task_runner_for(Settings(task_runner="thread", workers=3))
     assert isinstance(thread, ThreadPoolTaskRunner) and thread._max_workers == 3
     local = task_runner_for(Settings(task_runner="dask", workers=2))
     assert isinstance(local, DaskTaskRunner) and local.address is None
@@ -52,12 +55,12 @@ def test_dask_address_needs_the_dask_runner(tmp_path: Path) -> None:
     assert "--dask-address needs --task-runner dask" in proc.stderr
 
 
-def test_dask_run_publishes_the_same_dataset(dask_run: Run, sample_run: Run) -> None:
-    assert dask_run.returncode == sample_run.returncode, dask_run.stderr[-3000:]
-    assert "(5 read, 0 unchanged)" in dask_run.stdout  # its own cache: really processed
+def test_each_runner_publishes_the_same_dataset(other_run: Run, sample_run: Run) -> None:
+    assert other_run.returncode == sample_run.returncode, other_run.stderr[-3000:]
+    assert "(5 read, 0 unchanged)" in other_run.stdout  # its own cache: really processed
     for table in sorted(p.name for p in sample_run.out.iterdir() if p.is_dir()):
         expected = pd.read_parquet(sample_run.out / table)
-        got = pd.read_parquet(dask_run.out / table)
+        got = pd.read_parquet(other_run.out / table)
         assert len(got) == len(expected), table
         if table in ID_COLUMNS:
             column = ID_COLUMNS[table]

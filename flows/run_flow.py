@@ -8,7 +8,6 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib.metadata import version
-from pathlib import Path
 from typing import Any
 
 from prefect import flow, get_run_logger, task
@@ -20,6 +19,7 @@ from pipeline.config import PIPELINE_VERSION, SOURCES_FILE, Settings, code_finge
 from pipeline.fetch import FetchError
 from pipeline.ingest import Ingested, split_duplicates
 from pipeline.lock import output_lock
+from pipeline.outputs import describe
 from pipeline.publish import publish
 from pipeline.sources import Source, load_sources_file, sources_from_folder
 from pipeline.stages import DocResult, ingest_stage, process_stage, quarantine_row
@@ -92,7 +92,7 @@ def _cached_process_task(settings: Settings):
 @flow(name="ptsm-run", log_prints=True)
 def ptsm_run(settings: Settings) -> RunSummary:
     """Ingest every source, read and extract each document, publish the dataset."""
-    with output_lock(Path(settings.out)):
+    with output_lock(settings.out):
         return _run_locked(settings)
 
 
@@ -101,7 +101,7 @@ def _run_locked(settings: Settings) -> RunSummary:
     run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ-") + uuid.uuid4().hex[:6]
     logger = get_run_logger()
     sources = resolve_sources(settings)
-    logger.info("run %s: %d sources → %s", run_id, len(sources), settings.out)
+    logger.info("run %s: %d sources → %s", run_id, len(sources), describe(settings.out))
 
     ingested_futures = [ingest_task.submit(s, settings) for s in sources]
     ingested: list[Ingested] = []
@@ -125,9 +125,9 @@ def _run_locked(settings: Settings) -> RunSummary:
                            item.source_id, value)
             value = processor.with_options(refresh_cache=True).submit(item, run_id).result()
         results.append(value)
-    tables = assemble_tables(results, quarantine, previous=Path(settings.out),
+    tables = assemble_tables(results, quarantine, previous=settings.out,
                              source_ids=[s.id for s in sources])
-    summary = RunSummary(run_id=run_id, out=str(settings.out), n_sources=len(sources))
+    summary = RunSummary(run_id=run_id, out=describe(settings.out), n_sources=len(sources))
     summary.counts = {name: t.num_rows for name, t in tables.items()}
     summary.n_documents = summary.counts["documents"]
     summary.n_passages = summary.counts["passages"]
@@ -135,7 +135,7 @@ def _run_locked(settings: Settings) -> RunSummary:
     summary.n_reused = len(results) - summary.n_processed
     summary.quarantined = tables["quarantine"].to_pylist()
     summary.seconds = round(time.perf_counter() - started, 2)
-    publish(tables, Path(settings.out), manifest=_manifest(summary, settings, sources))
+    publish(tables, settings.out, manifest=_manifest(summary, settings, sources))
     logger.info("published %d documents (%d processed, %d unchanged), %d passages in %.1f s",
                 summary.n_documents, summary.n_processed, summary.n_reused, summary.n_passages,
                 summary.seconds)

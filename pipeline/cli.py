@@ -9,6 +9,7 @@ from pathlib import Path
 
 from pipeline.config import DEFAULT_OUT, DEFAULT_RAW, SOURCES_FILE, TASK_RUNNERS, Settings
 from pipeline.lock import LockedError
+from pipeline.outputs import MANIFEST, OutputError, resolve_output
 from pipeline.sources import SourcesError
 
 USAGE_ERROR = 2
@@ -24,7 +25,10 @@ def build_parser() -> argparse.ArgumentParser:
     src.add_argument("--raw", type=Path,
                      help=f"a folder whose files are the sources (default: {DEFAULT_RAW}, "
                           f"using its {SOURCES_FILE} when present)")
-    run.add_argument("--out", default=str(DEFAULT_OUT), help="output folder of the dataset")
+    run.add_argument("--out", default=str(DEFAULT_OUT),
+                     help="output folder of the dataset, or a URI: file:///abs/path, "
+                          "s3://bucket/prefix?endpoint_override=host:port&scheme=http, gs://..."
+                          " (docs/scheduling.md)")
     run.add_argument("--workers", type=int, default=2, help="documents processed at once")
     run.add_argument("--task-runner", choices=TASK_RUNNERS, default=Settings.task_runner,
                      help="Prefect task runner: local processes (default), threads, or Dask "
@@ -54,7 +58,8 @@ def build_parser() -> argparse.ArgumentParser:
                         ("eval", "score the published dataset against the gold files"),
                         ("export", "export the tables as CSV or XLSX")):
         cmd = sub.add_parser(name, help=help_)
-        cmd.add_argument("--out", type=Path, default=DEFAULT_OUT, help="the published dataset")
+        cmd.add_argument("--out", default=str(DEFAULT_OUT),
+                         help="the published dataset (a local folder or file:// URI)")
         if name == "export":
             cmd.add_argument("--format", choices=["csv", "xlsx"], required=True)
             cmd.add_argument("--sep", default=",", help="CSV separator (';' for French Excel)")
@@ -79,6 +84,10 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
     if args.dask_address and args.task_runner != "dask":
         raise SourcesError("--dask-address needs --task-runner dask")
     roots = args.allow_root or [sources_file.parent if sources_file else raw]
+    try:
+        resolve_output(args.out)
+    except OutputError as exc:
+        raise SourcesError(str(exc)) from exc
     return Settings(raw_dir=raw, out=args.out, sources_file=sources_file,
                     store_dir=args.store, workers=args.workers, task_runner=args.task_runner,
                     dask_address=args.dask_address,
@@ -112,7 +121,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         if name not in ("documents", "passages") and count:
             print(f"  {name:<14} {count}")
     print(f"  time           {summary.seconds:.1f} s")
-    print(f"  output         {Path(summary.out).absolute()}")
+    print(f"  output         {summary.out}")
     if summary.quarantined:
         print(f"  quarantined    {len(summary.quarantined)} (see {summary.out}/quarantine):")
         for row in summary.quarantined:
@@ -133,16 +142,26 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def _require_dataset(out: Path) -> None:
-    if not (out / "_manifest.json").is_file():
+def _require_dataset(out: str) -> Path:
+    """The local folder of a published dataset; a usage error for remote outputs."""
+    try:
+        output = resolve_output(out)
+    except OutputError as exc:
+        raise SourcesError(str(exc)) from exc
+    if not output.is_local:
+        raise SourcesError(f"--out {output}: this command reads a local dataset only; "
+                           "copy the current snapshot (named by its CURRENT object) to a "
+                           "local folder first")
+    if not (output.local_path / MANIFEST).is_file():
         raise SourcesError(f"no published dataset in {out} (run `ptsm run --out {out}` first)")
+    return output.local_path
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
     from pipeline.validate import format_problems, validate_dataset
 
-    _require_dataset(args.out)
-    problems = validate_dataset(args.out)
+    out = _require_dataset(args.out)
+    problems = validate_dataset(out)
     print(format_problems(problems))
     return 1 if problems else 0
 
@@ -150,17 +169,17 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     from pipeline.report import build_report
 
-    _require_dataset(args.out)
-    print(f"report written to {build_report(args.out)}")
+    out = _require_dataset(args.out)
+    print(f"report written to {build_report(out)}")
     return 0
 
 
 def cmd_export(args: argparse.Namespace) -> int:
     from pipeline.export import export_dataset
 
-    _require_dataset(args.out)
+    out = _require_dataset(args.out)
     try:
-        paths = export_dataset(args.out, args.format, dest=args.dest, sep=args.sep,
+        paths = export_dataset(out, args.format, dest=args.dest, sep=args.sep,
                                drop_personal_names=args.no_personal_names)
     except ValueError as exc:
         raise SourcesError(str(exc)) from exc
@@ -177,10 +196,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
         run_evaluation,
     )
 
-    _require_dataset(args.out)
-    scores = run_evaluation(args.out, args.fiches_gold or FICHES_GOLD,
+    out = _require_dataset(args.out)
+    scores = run_evaluation(out, args.fiches_gold or FICHES_GOLD,
                             args.governance_gold or GOVERNANCE_GOLD)
-    print(format_evaluation(scores, args.out))
+    print(format_evaluation(scores, out))
     return 0
 
 

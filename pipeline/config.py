@@ -19,7 +19,7 @@ class Settings:
     """Settings of one run. Defaults suit the shipped samples."""
 
     raw_dir: Path = DEFAULT_RAW
-    out: str = str(DEFAULT_OUT)  # a local path (or, later, any pyarrow/fsspec URI)
+    out: str = str(DEFAULT_OUT)  # a local path or a pyarrow filesystem URI (pipeline/outputs.py)
     sources_file: Path | None = None  # a sources.toml; None = walk raw_dir
     store_dir: Path | None = None  # content-addressed raw store; default <raw_dir>/store
     workers: int = 2

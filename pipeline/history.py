@@ -5,20 +5,24 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from pipeline.outputs import Location, published_dataset
 from pipeline.publish import read_table
 from schemas.tables import SCHEMAS, TABLES
 
 CARRIED_TABLES = tuple(t for t in TABLES if "doc_id" in SCHEMAS[t].names and t != "documents")
 
 
-def previous_rows(out: Path, table: str) -> list[dict[str, Any]]:
-    """Rows of a table of the dataset currently published at `out` (empty if none)."""
-    if not (out / "_manifest.json").is_file() or not (out / table).exists():
+def previous_rows(out: str | Path | Location, table: str) -> list[dict[str, Any]]:
+    """Rows of a table of the dataset currently published at `out` (empty if none).
+
+    `out` is a local folder or a remote URI (read through its CURRENT pointer)."""
+    current = published_dataset(out)
+    if current is None or not current.exists(table):
         return []
-    return read_table(out, table).to_pylist()
+    return read_table(current, table).to_pylist()
 
 
-def merge_history(rows: dict[str, list[dict[str, Any]]], out: Path,
+def merge_history(rows: dict[str, list[dict[str, Any]]], out: str | Path,
                   source_ids: list[str]) -> None:
     """Merge this run's rows with the history of the dataset published at `out`, in place.
 
@@ -30,7 +34,10 @@ def merge_history(rows: dict[str, list[dict[str, Any]]], out: Path,
     - no document this run (fetch failed, 404): the previous versions and all their rows
       are carried over, the current one marked `source_status = "missing"`.
     """
-    previous = previous_rows(out, "documents")
+    dataset = published_dataset(out)  # one pointer read: every table of one snapshot
+    if dataset is None:
+        return
+    previous = previous_rows(dataset, "documents")
     if not previous:
         return
     by_source: dict[str, list[dict[str, Any]]] = {}
@@ -64,5 +71,5 @@ def merge_history(rows: dict[str, list[dict[str, Any]]], out: Path,
         rows["documents"].extend(older)
     for table in CARRIED_TABLES:
         if carried_docs:
-            rows[table].extend(r for r in previous_rows(out, table)
+            rows[table].extend(r for r in previous_rows(dataset, table)
                                if r.get("doc_id") in carried_docs)

@@ -1,12 +1,21 @@
-"""One run at a time per output: an advisory file lock next to the dataset."""
+"""One run at a time per output: an advisory file lock next to the dataset.
+
+A remote output (`s3://...`) has no folder to hold a lock file: its lock is a local file
+named by a hash of the output (`<tmp>/ptsm-locks/<hash>.lock`). It keeps two runs on
+this machine from publishing into the same output, not runs on two machines.
+"""
 
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import os
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from pipeline.outputs import resolve_output
 
 
 class LockedError(Exception):
@@ -14,13 +23,13 @@ class LockedError(Exception):
 
 
 @contextmanager
-def output_lock(out: Path) -> Iterator[Path]:
-    """Hold `.<name>.lock` next to `out` for the duration of a run.
+def output_lock(out: str | Path) -> Iterator[Path]:
+    """Hold `.<name>.lock` next to `out` (local) for the duration of a run.
 
     The lock is released by the kernel if the process dies, so a crash never
-    leaves a stale lock behind.
+    leaves a stale lock behind. For a remote output, see `lock_path`.
     """
-    path = out.parent / f".{out.name}.lock"
+    path = lock_path(out)
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("a+") as handle:
         try:
@@ -28,7 +37,7 @@ def output_lock(out: Path) -> Iterator[Path]:
         except BlockingIOError as exc:
             handle.seek(0)
             holder = handle.read().strip() or "another process"
-            raise LockedError(f"{out} is being published by {holder}; "
+            raise LockedError(f"{resolve_output(out)} is being published by {holder}; "
                               "wait for that run to finish") from exc
         handle.seek(0)
         handle.truncate()
@@ -38,3 +47,15 @@ def output_lock(out: Path) -> Iterator[Path]:
             yield path
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def lock_path(out: str | Path) -> Path:
+    """The lock file of an output: next to a local one; for a remote one, a file of this
+    machine's temporary folder named by a hash of `<scheme>://<bucket>/<prefix>` (the
+    connection options of the URI do not change the lock)."""
+    output = resolve_output(out)
+    if output.is_local:
+        local = output.local_path
+        return local.parent / f".{local.name}.lock"
+    digest = hashlib.sha256(output.key.encode("utf-8")).hexdigest()[:16]
+    return Path(tempfile.gettempdir()) / "ptsm-locks" / f"{digest}.lock"

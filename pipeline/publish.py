@@ -2,22 +2,30 @@
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import uuid
 from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.dataset as ds
+import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
+from pipeline.outputs import (
+    MANIFEST,
+    SNAPSHOTS,
+    Location,
+    Output,
+    dataset_location,
+    resolve_output,
+)
 from schemas.tables import SCHEMAS, TABLES, is_partitioned
 from schemas.vocabularies import UNKNOWN_DEPARTMENT
 
-MANIFEST = "_manifest.json"
 KEEP_SNAPSHOTS = 3
 STAGING_PREFIX = ".staging-"
 ROW_GROUP_ROWS = 64_000
@@ -34,31 +42,33 @@ def to_arrow(table: str, rows: Iterable[Mapping[str, Any]]) -> pa.Table:
     return pa.Table.from_pylist(rows, schema=schema)
 
 
-def publish(tables: Mapping[str, pa.Table], out: Path, manifest: dict[str, Any],
-            keep: int = KEEP_SNAPSHOTS) -> Path:
+def publish(tables: Mapping[str, pa.Table], out: str | Path, manifest: dict[str, Any],
+            keep: int = KEEP_SNAPSHOTS) -> Path | str:
     """Write a new snapshot of every table and switch `out` to it atomically.
 
-    `out` is a symbolic link to `.<name>.snapshots/<run>/` next to it; the link is
-    replaced in one rename at the very end, so a reader sees the whole previous
-    dataset or the whole new one, and a crash leaves the previous one intact. The
-    last `keep` snapshots are kept for readers still holding the previous one.
+    A local `out` (a path or a `file://` URI) is a symbolic link to
+    `.<name>.snapshots/<run>/` next to it; the link is replaced in one rename at the
+    very end, so a reader sees the whole previous dataset or the whole new one, and a
+    crash leaves the previous one intact. A remote `out` (`s3://`, `gs://`, ...) gets
+    `<prefix>/snapshots/<run>/` and then, last, its `CURRENT` pointer (pipeline.outputs).
+    The last `keep` snapshots are kept for readers still holding the previous one.
+    Returns the local path, or the URI of a remote output.
     """
-    out = Path(out)
+    output = resolve_output(out)
+    name = str(manifest.get("run_id") or uuid.uuid4().hex[:12])
+    if not output.is_local:
+        snapshot = write_remote_snapshot(tables, output, name, manifest)
+        switch_pointer(output, snapshot, run_id=name)
+        _prune_remote(output, keep=keep, current=snapshot)
+        return output.uri
+    out = output.local_path
     snapshots = snapshots_dir(out)
     snapshots.mkdir(parents=True, exist_ok=True)
     _adopt_legacy_folder(out, snapshots)
-    name = str(manifest.get("run_id") or uuid.uuid4().hex[:12])
     staging = snapshots / f"{STAGING_PREFIX}{name}"
     staging.mkdir()
     try:
-        counts = {}
-        for table_name in TABLES:
-            table = tables.get(table_name) or to_arrow(table_name, [])
-            _write_table(table_name, table, staging / table_name)
-            counts[table_name] = table.num_rows
-        (staging / MANIFEST).write_text(
-            json.dumps({**manifest, "tables": counts}, indent=2, ensure_ascii=False,
-                       default=str), encoding="utf-8")
+        write_snapshot(tables, Location(output.filesystem, str(staging.absolute())), manifest)
         snapshot = snapshots / name
         staging.rename(snapshot)
     finally:
@@ -73,8 +83,41 @@ def publish(tables: Mapping[str, pa.Table], out: Path, manifest: dict[str, Any],
     return out
 
 
+def write_snapshot(tables: Mapping[str, pa.Table], target: Location,
+                   manifest: dict[str, Any]) -> dict[str, int]:
+    """Every table under `target/<table>/`, then `_manifest.json` (written last: a
+    snapshot without it is incomplete). Returns the row count per table."""
+    counts = {}
+    for table_name in TABLES:
+        table = tables.get(table_name) or to_arrow(table_name, [])
+        _write_table(table_name, table, target.filesystem, target.join(table_name))
+        counts[table_name] = table.num_rows
+    target.write_json({**manifest, "tables": counts}, MANIFEST)
+    return counts
+
+
+def write_remote_snapshot(tables: Mapping[str, pa.Table], output: Output, name: str,
+                          manifest: dict[str, Any]) -> Location:
+    """A complete snapshot under `<prefix>/snapshots/<name>/`; readers do not see it yet."""
+    snapshot = output.snapshot(name)
+    if snapshot.exists():  # never write into a published snapshot (same run id twice)
+        snapshot = output.snapshot(f"{name}-{uuid.uuid4().hex[:6]}")
+    write_snapshot(tables, snapshot, manifest)
+    return snapshot
+
+
+def switch_pointer(output: Output, snapshot: Location, run_id: str) -> None:
+    """Point `<prefix>/CURRENT` at `snapshot`: one small object written in one PUT.
+
+    `snapshot` in the pointer is relative to the prefix (`snapshots/<run_id>`), so a
+    copied or moved prefix stays readable."""
+    relative = snapshot.path[len(output.root.path) + 1:]
+    output.write_pointer({"run_id": run_id, "snapshot": relative,
+                          "written_at": datetime.now(UTC).isoformat(timespec="seconds")})
+
+
 def snapshots_dir(out: Path) -> Path:
-    """Where the snapshots of the dataset `out` live."""
+    """Where the snapshots of the local dataset `out` live."""
     return out.parent / f".{out.name}.snapshots"
 
 
@@ -95,23 +138,43 @@ def _prune(snapshots: Path, keep: int, current: Path) -> None:
             keep -= 1
 
 
-def _write_table(name: str, table: pa.Table, target: Path) -> None:
+def _prune_remote(output: Output, keep: int, current: Location) -> None:
+    """Keep the current snapshot and the `keep - 1` newest complete others; remove the
+    rest, and snapshots without a manifest (runs interrupted before the end)."""
+    fs = output.filesystem
+    selector = pafs.FileSelector(output.root.join(SNAPSHOTS), allow_not_found=True)
+    others = []
+    for info in fs.get_file_info(selector):
+        if info.type != pafs.FileType.Directory or info.path.rstrip("/") == current.path:
+            continue
+        manifest = fs.get_file_info(f"{info.path}/{MANIFEST}")
+        others.append((manifest.mtime if manifest.type == pafs.FileType.File else None,
+                       info.path))
+    complete = sorted((o for o in others if o[0] is not None), reverse=True)
+    doomed = [path for mtime, path in others if mtime is None] + [
+        path for _, path in complete[max(keep - 1, 0):]]
+    for path in doomed:
+        fs.delete_dir(path)
+
+
+def _write_table(name: str, table: pa.Table, fs: pafs.FileSystem, target: str) -> None:
     options = ds.ParquetFileFormat().make_write_options(
         compression="zstd", use_dictionary=True, write_statistics=True
     )
     if is_partitioned(name):
         # An (empty) __unknown__ partition always exists, so that every reader
         # infers department_code as a string: "01" stays "01", never 1.
-        unknown = target / f"department_code={UNKNOWN_DEPARTMENT}"
-        unknown.mkdir(parents=True)
+        unknown = f"{target}/department_code={UNKNOWN_DEPARTMENT}"
+        fs.create_dir(unknown, recursive=True)
         pq.write_table(table.slice(0, 0).drop_columns(["department_code"]),
-                       unknown / "empty.parquet")
+                       f"{unknown}/empty.parquet", filesystem=fs)
         if table.num_rows == 0:
             return
         ds.write_dataset(
             table,
             target,
             format="parquet",
+            filesystem=fs,
             partitioning=ds.partitioning(pa.schema([table.schema.field("department_code")]),
                                          flavor="hive"),
             basename_template="part-{i}.parquet",
@@ -120,14 +183,19 @@ def _write_table(name: str, table: pa.Table, target: Path) -> None:
             existing_data_behavior="overwrite_or_ignore",
         )
     else:
-        target.mkdir(parents=True)
-        pq.write_table(table, target / "part-0.parquet", compression="zstd",
-                       row_group_size=ROW_GROUP_ROWS)
+        fs.create_dir(target, recursive=True)
+        pq.write_table(table, f"{target}/part-0.parquet", compression="zstd",
+                       row_group_size=ROW_GROUP_ROWS, filesystem=fs)
 
 
-def read_table(out: Path, name: str) -> pa.Table:
-    """Read a published table back (partition column restored as a string)."""
-    dataset = ds.dataset(out / name, format="parquet",
+def read_table(out: str | Path | Location, name: str) -> pa.Table:
+    """Read a published table back (partition column restored as a string).
+
+    `out` is a local dataset folder, a remote output URI (its current snapshot is read),
+    or a `Location`.
+    """
+    where = dataset_location(out)
+    dataset = ds.dataset(where.join(name), format="parquet", filesystem=where.filesystem,
                          partitioning="hive" if is_partitioned(name) else None)
     table = dataset.to_table()
     if "department_code" in table.schema.names:

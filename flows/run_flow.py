@@ -13,7 +13,12 @@ from typing import Any
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import CacheKeyFnPolicy
 
-from flows.runners import task_runner_for
+from flows.runners import (
+    in_worker_process,
+    share_prefect_api,
+    task_runner_for,
+    worker_processes,
+)
 from pipeline.assemble import assemble_tables
 from pipeline.config import PIPELINE_VERSION, SOURCES_FILE, Settings, code_fingerprint
 from pipeline.fetch import FetchError
@@ -22,7 +27,7 @@ from pipeline.lock import output_lock
 from pipeline.outputs import describe
 from pipeline.publish import publish
 from pipeline.sources import Source, load_sources_file, sources_from_folder
-from pipeline.stages import DocResult, ingest_stage, process_stage, quarantine_row
+from pipeline.stages import DocResult, ingest_stage, process_stage, quarantine_row, warm_up
 from schemas.tables import SCHEMA_VERSION
 
 INGEST_RETRIES = 2
@@ -69,7 +74,7 @@ def ingest_task(source: Source, settings: Settings) -> Ingested | dict[str, Any]
 @task(name="read-and-extract", persist_result=True)
 def process_task(ingested: Ingested, run_id: str) -> DocResult:
     """Read and extract one document; cached on its content hash and the code fingerprint."""
-    result = process_stage(ingested)
+    result = in_worker_process(run_id, process_stage, ingested)
     result.run_id = run_id
     n = len(result.rows.get("passages", []))
     state = "quarantined" if result.quarantine else f"{n} passages"
@@ -116,15 +121,16 @@ def _run_locked(settings: Settings) -> RunSummary:
     quarantine.extend(duplicates)
 
     processor = _cached_process_task(settings)
-    futures = [processor.submit(i, run_id) for i in ingested]
     results = []
-    for item, fut in zip(ingested, futures, strict=True):
-        value = fut.result(raise_on_failure=False)
-        if not isinstance(value, DocResult):  # an unreadable cache record (moved store)
-            logger.warning("%s: cached result unusable (%s); processing again",
-                           item.source_id, value)
-            value = processor.with_options(refresh_cache=True).submit(item, run_id).result()
-        results.append(value)
+    with worker_processes(run_id, settings, warm_up=warm_up):
+        futures = [processor.submit(i, run_id) for i in ingested]
+        for item, fut in zip(ingested, futures, strict=True):
+            value = fut.result(raise_on_failure=False)
+            if not isinstance(value, DocResult):  # an unreadable cache record (moved store)
+                logger.warning("%s: cached result unusable (%s); processing again",
+                               item.source_id, value)
+                value = processor.with_options(refresh_cache=True).submit(item, run_id).result()
+            results.append(value)
     tables = assemble_tables(results, quarantine, previous=settings.out,
                              source_ids=[s.id for s in sources])
     summary = RunSummary(run_id=run_id, out=describe(settings.out), n_sources=len(sources))
@@ -144,6 +150,7 @@ def _run_locked(settings: Settings) -> RunSummary:
 
 def run(settings: Settings) -> RunSummary:
     """Run the flow with the task runner the settings ask for."""
+    share_prefect_api(settings.store / ".cache" / "prefect-server.log")
     return ptsm_run.with_options(task_runner=task_runner_for(settings))(settings)
 
 

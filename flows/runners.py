@@ -1,17 +1,28 @@
-"""The Prefect task runner a run asks for: threads or processes on this machine, or a Dask
-cluster."""
+"""Where a run's work happens: Prefect tasks in threads of this process, the CPU-bound
+reading and extraction in a pool of worker processes (`process`, the default) or inline
+(`thread`); or everything on a Dask cluster (`dask`)."""
 
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import os
+import sys
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
 
-from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTaskRunner
+from prefect.logging import get_logger
+from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
 from pipeline.config import TASK_RUNNERS, Settings
 
 DASK_LOG_LEVEL = "warning"  # override with DASK_LOGGING__DISTRIBUTED=info
+MIN_TASK_THREADS = 4  # ingest waits on the network; tasks wait on the worker processes
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -33,17 +44,14 @@ class LocalDaskCluster:
 
 
 def task_runner_for(settings: Settings, local: LocalDaskCluster | None = None) -> TaskRunner:
-    """`process`: a pool of `settings.workers` processes (readers and spaCy are CPU-bound
-    Python: processes, not threads, run them in parallel); `thread`: a thread pool;
-    `dask`: the cluster at `settings.dask_address`, or a local cluster of
-    `settings.workers` processes."""
+    """`process` and `thread`: Prefect tasks in a thread pool of this process (the work of
+    `process` runs in :func:`worker_processes`); `dask`: the cluster at
+    `settings.dask_address`, or a local cluster of `settings.workers` processes."""
     workers = max(1, settings.workers)
     if settings.dask_address and settings.task_runner != "dask":
         raise ValueError("--dask-address needs --task-runner dask")
-    if settings.task_runner == "process":
-        return ProcessPoolTaskRunner(max_workers=workers)
-    if settings.task_runner == "thread":
-        return ThreadPoolTaskRunner(max_workers=workers)
+    if settings.task_runner in ("process", "thread"):
+        return ThreadPoolTaskRunner(max_workers=max(MIN_TASK_THREADS, workers))
     if settings.task_runner == "dask":
         _quiet_dask_logs()
         from prefect_dask import DaskTaskRunner  # optional scale-out dependency
@@ -55,8 +63,74 @@ def task_runner_for(settings: Settings, local: LocalDaskCluster | None = None) -
                      f"(choose from {', '.join(TASK_RUNNERS)})")
 
 
+_POOLS: dict[str, ProcessPoolExecutor] = {}
+
+
+@contextmanager
+def worker_processes(run_id: str, settings: Settings,
+                     warm_up: Callable[[], object] | None = None) -> Iterator[None]:
+    """With `--task-runner process`, a pool of `settings.workers` processes for the run's
+    CPU-bound calls (:func:`in_worker_process`); each process runs `warm_up` once (load
+    the models). Readers and spaCy are CPU-bound Python: threads would share one core.
+    Prefect's own ProcessPoolTaskRunner would also move each task's orchestration, cache
+    lookup and result into the pool, which costs more than reading a small document."""
+    if settings.task_runner != "process":
+        yield
+        return
+    context = multiprocessing.get_context("spawn")  # no fork of a threaded process
+    with ProcessPoolExecutor(max_workers=max(1, settings.workers), mp_context=context,
+                             initializer=warm_up) as pool:
+        _POOLS[run_id] = pool
+        try:
+            yield
+        finally:
+            del _POOLS[run_id]
+
+
+def in_worker_process(run_id: str, fn: Callable[..., T], *args: object) -> T:
+    """`fn(*args)` in the run's worker processes when it has them, else here."""
+    pool = _POOLS.get(run_id)
+    return pool.submit(fn, *args).result() if pool else fn(*args)
+
+
 def _quiet_dask_logs(level: str = DASK_LOG_LEVEL) -> None:
     """Dask's scheduler and workers log every connection at INFO: keep warnings only
     (in this process and in the worker processes, which read the environment)."""
     os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", level)
     logging.getLogger("distributed").setLevel(os.environ["DASK_LOGGING__DISTRIBUTED"].upper())
+
+
+def share_prefect_api(server_log: Path) -> str:
+    """One Prefect API for every process of the run: `PREFECT_API_URL` when set, else a
+    temporary local server started here and exported to the task runner's worker
+    processes (left to themselves, each would start a temporary server of its own). The
+    server stops when this process exits; it writes its own log to `server_log` (stopped
+    while it still records the last task runs, it logs tracebacks that are only noise)."""
+    from prefect.settings import PREFECT_API_URL
+
+    if not PREFECT_API_URL.value():
+        from prefect.server.api.server import SubprocessASGIServer
+
+        server = SubprocessASGIServer()  # the instance Prefect itself would start
+        server_log.parent.mkdir(parents=True, exist_ok=True)
+        with _stderr_to(server_log):  # the server process inherits this stderr
+            server.start()  # and stops at exit
+        os.environ["PREFECT_API_URL"] = server.api_url
+        get_logger("ptsm").info("temporary Prefect server on %s (its log: %s)",
+                                server.address, server_log)
+    return os.environ.get("PREFECT_API_URL") or PREFECT_API_URL.value()
+
+
+@contextmanager
+def _stderr_to(path: Path) -> Iterator[None]:
+    """File descriptor 2 appended to `path` for the duration of the block."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with path.open("ab") as log:
+        os.dup2(log.fileno(), 2)
+    try:
+        yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, 2)
+        os.close(saved)

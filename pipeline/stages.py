@@ -12,7 +12,7 @@ from typing import Any
 
 from extractors.acronyms import extract_acronyms
 from extractors.departments import detect_department
-from extractors.entities import extract_entities
+from extractors.entities import entity_pipeline, extract_entities
 from extractors.events import extract_events
 from extractors.facts import extract_facts
 from extractors.fiches import extract_fiches
@@ -62,6 +62,11 @@ def ingest_stage(source: Source, settings: Settings) -> Ingested | dict[str, Any
         return quarantine_row(source, "ingest", exc.error_type, str(exc), exc.sha256)
     except OSError as exc:
         return quarantine_row(source, "ingest", "io_error", f"{source.uri}: {exc}")
+
+
+def warm_up() -> None:
+    """Load what every document needs (the spaCy pipeline) before the first one."""
+    entity_pipeline()
 
 
 def process_stage(ingested: Ingested) -> DocResult:

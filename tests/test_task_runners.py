@@ -3,13 +3,14 @@ processes give the same dataset as the default process pool."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from conftest import ROOT, Run, run_cli
 
-from flows.runners import task_runner_for
+from flows.runners import in_worker_process, task_runner_for, worker_processes
 from pipeline.config import Settings
 
 ID_COLUMNS = {
@@ -33,13 +34,12 @@ def other_run(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
 
 
 def test_task_runner_for_each_choice() -> None:
-    from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
+    from prefect.task_runners import ThreadPoolTaskRunner
     from prefect_dask import DaskTaskRunner
 
-    process = task_runner_for(Settings(workers=3))
-    assert isinstance(process, ProcessPoolTaskRunner) and process._max_workers == 3
-    thread = task_runner_for(Settings(task_runner="thread", workers=3))
-    assert isinstance(thread, ThreadPoolTaskRunner) and thread._max_workers == 3
+    for name in ("process", "thread"):  # tasks in threads; `process` reads in worker processes
+        threads = task_runner_for(Settings(task_runner=name, workers=6))
+        assert isinstance(threads, ThreadPoolTaskRunner) and threads._max_workers == 6
     local = task_runner_for(Settings(task_runner="dask", workers=2))
     assert isinstance(local, DaskTaskRunner) and local.address is None
     assert local.cluster_kwargs["n_workers"] == 2 and local.cluster_kwargs["processes"]
@@ -47,6 +47,17 @@ def test_task_runner_for_each_choice() -> None:
     assert isinstance(remote, DaskTaskRunner) and remote.address == "tcp://10.0.0.5:8786"
     with pytest.raises(ValueError, match="unknown task runner"):
         task_runner_for(Settings(task_runner="ray"))
+
+
+def test_worker_processes_run_the_calls_of_their_run() -> None:
+    settings = Settings(task_runner="process", workers=2)
+    with worker_processes("run-a", settings):
+        pids = {in_worker_process("run-a", os.getpid) for _ in range(8)}
+        assert os.getpid() not in pids and 1 <= len(pids) <= 2
+        assert in_worker_process("run-b", os.getpid) == os.getpid()  # another run: inline
+    assert in_worker_process("run-a", os.getpid) == os.getpid()  # pool closed with the run
+    with worker_processes("run-c", Settings(task_runner="thread")):
+        assert in_worker_process("run-c", os.getpid) == os.getpid()
 
 
 def test_dask_address_needs_the_dask_runner(tmp_path: Path) -> None:

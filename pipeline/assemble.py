@@ -21,12 +21,13 @@ DEDUP_COLUMNS = ("cluster_id", "is_canonical", "similarity", "is_boilerplate",
 
 
 def assemble_tables(results: Iterable[DocResult], quarantine: Iterable[dict[str, Any]],
-                    previous: Path | None = None,
+                    previous: str | Path | None = None,
                     source_ids: list[str] | None = None) -> dict[str, pa.Table]:
     """Concatenate rows per table and convert to Arrow.
 
-    The same bytes listed twice are read once. With `previous` (the dataset published
-    before), document versions and vanished sources are merged in (pipeline.history).
+    The same bytes listed twice are read once. With `previous` (the output, a path or URI,
+    holding the dataset published before), document versions and vanished sources are
+    merged in (pipeline.history).
     """
     rows: dict[str, list[dict[str, Any]]] = {name: [] for name in TABLES}
     seen_docs: set[str] = set()

@@ -123,7 +123,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     print(f"  time           {summary.seconds:.1f} s")
     print(f"  output         {summary.out}")
     if summary.quarantined:
-        print(f"  quarantined    {len(summary.quarantined)} (see {summary.out}/quarantine):")
+        print(f"  quarantined    {len(summary.quarantined)} (table quarantine):")
         for row in summary.quarantined:
             print(f"    - [{row['stage']}/{row['error_type']}] {row['message']}")
     return summary.exit_status

@@ -14,6 +14,7 @@ import pyarrow.fs as pafs
 import pytest
 from conftest import ROOT, Run, run_cli
 from fixtures.synthetic_dataset import synthetic_rows
+from moto import server as moto_server  # a real S3 API on 127.0.0.1
 
 import pipeline.publish as publish_module
 from pipeline.cli import main
@@ -22,8 +23,6 @@ from pipeline.lock import LockedError, lock_path, output_lock
 from pipeline.outputs import POINTER, published_dataset, redact, resolve_output
 from pipeline.publish import publish, read_table, to_arrow
 from schemas.tables import TABLES, is_partitioned
-
-moto_server = pytest.importorskip("moto.server")
 
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
                "AWS_DEFAULT_REGION": "us-east-1", "AWS_EC2_METADATA_DISABLED": "true"}

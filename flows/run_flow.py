@@ -12,20 +12,18 @@ from typing import Any
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import CacheKeyFnPolicy
+from prefect.logging import get_logger
 
-from flows.runners import (
-    in_worker_process,
-    share_prefect_api,
-    task_runner_for,
-    worker_processes,
-)
+from flows.api_server import temporary_server
+from flows.runners import in_worker_process, task_runner_for, worker_processes
 from pipeline.assemble import assemble_tables
 from pipeline.config import PIPELINE_VERSION, SOURCES_FILE, Settings, code_fingerprint
 from pipeline.fetch import FetchError
+from pipeline.history import unchanged_dataset
 from pipeline.ingest import Ingested, split_duplicates
 from pipeline.lock import output_lock
-from pipeline.outputs import describe
-from pipeline.publish import publish
+from pipeline.outputs import describe, resolve_output
+from pipeline.publish import publish, republish_unchanged
 from pipeline.sources import Source, load_sources_file, sources_from_folder
 from pipeline.stages import DocResult, ingest_stage, process_stage, quarantine_row, warm_up
 from schemas.tables import SCHEMA_VERSION
@@ -119,6 +117,9 @@ def _run_locked(settings: Settings) -> RunSummary:
         (ingested if isinstance(value, Ingested) else quarantine).append(value)
     ingested, duplicates = split_duplicates(ingested)  # same bytes under two names
     quarantine.extend(duplicates)
+    previous = None if quarantine else _unchanged_dataset(settings, ingested)
+    if previous is not None:
+        return _republish(settings, sources, run_id, started, previous, len(ingested))
 
     processor = _cached_process_task(settings)
     results = []
@@ -148,9 +149,42 @@ def _run_locked(settings: Settings) -> RunSummary:
     return summary
 
 
+def _unchanged_dataset(settings: Settings, ingested: list[Ingested]) -> dict[str, Any] | None:
+    """The manifest of the published dataset when this run's documents are exactly its
+    current ones (same bytes, same code): nothing to read, extract or assemble again.
+    Local outputs only."""
+    if not resolve_output(settings.out).is_local:
+        return None
+    return unchanged_dataset(settings.out, {i.source_id: i.sha256 for i in ingested},
+                             code_fingerprint(), SCHEMA_VERSION)
+
+
+def _republish(settings: Settings, sources: list[Source], run_id: str, started: float,
+               previous: dict[str, Any], n_documents: int) -> RunSummary:
+    """Publish the unchanged dataset as this run's snapshot (its files linked, not
+    rewritten), with this run's manifest."""
+    summary = RunSummary(run_id=run_id, out=describe(settings.out), n_sources=len(sources),
+                         counts=dict(previous["tables"]), n_reused=n_documents)
+    summary.n_documents = summary.counts["documents"]
+    summary.n_passages = summary.counts["passages"]
+    summary.seconds = round(time.perf_counter() - started, 2)
+    since = previous.get("unchanged_since") or previous["run_id"]
+    republish_unchanged(settings.out, {**_manifest(summary, settings, sources),
+                                       "unchanged_since": since})
+    get_run_logger().info("nothing changed since run %s: %d documents republished without "
+                          "reading or extracting them, in %.1f s", since, n_documents,
+                          summary.seconds)
+    return summary
+
+
 def run(settings: Settings) -> RunSummary:
-    """Run the flow with the task runner the settings ask for."""
-    share_prefect_api(settings.store / ".cache" / "prefect-server.log")
+    """Run the flow with the task runner the settings ask for, on the Prefect server of
+    `PREFECT_API_URL`, else on a temporary local one (flows.api_server)."""
+    server = temporary_server(settings.prefect_server_log)
+    if server is not None:
+        server.wait_until_healthy()
+        get_logger("ptsm").info("temporary Prefect server %s (its log: %s)", server.api_url,
+                                server.log)
     return ptsm_run.with_options(task_runner=task_runner_for(settings))(settings)
 
 

@@ -7,15 +7,12 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
-import sys
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TypeVar
 
-from prefect.logging import get_logger
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
 from pipeline.config import TASK_RUNNERS, Settings
@@ -98,39 +95,3 @@ def _quiet_dask_logs(level: str = DASK_LOG_LEVEL) -> None:
     (in this process and in the worker processes, which read the environment)."""
     os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", level)
     logging.getLogger("distributed").setLevel(os.environ["DASK_LOGGING__DISTRIBUTED"].upper())
-
-
-def share_prefect_api(server_log: Path) -> str:
-    """One Prefect API for every process of the run: `PREFECT_API_URL` when set, else a
-    temporary local server started here and exported to the task runner's worker
-    processes (left to themselves, each would start a temporary server of its own). The
-    server stops when this process exits; it writes its own log to `server_log` (stopped
-    while it still records the last task runs, it logs tracebacks that are only noise)."""
-    from prefect.settings import PREFECT_API_URL
-
-    if not PREFECT_API_URL.value():
-        from prefect.server.api.server import SubprocessASGIServer
-
-        server = SubprocessASGIServer()  # the instance Prefect itself would start
-        server_log.parent.mkdir(parents=True, exist_ok=True)
-        with _stderr_to(server_log):  # the server process inherits this stderr
-            server.start()  # and stops at exit
-        os.environ["PREFECT_API_URL"] = server.api_url
-        get_logger("ptsm").info("temporary Prefect server on %s (its log: %s)",
-                                server.address, server_log)
-    return os.environ.get("PREFECT_API_URL") or PREFECT_API_URL.value()
-
-
-@contextmanager
-def _stderr_to(path: Path) -> Iterator[None]:
-    """File descriptor 2 appended to `path` for the duration of the block."""
-    sys.stderr.flush()
-    saved = os.dup(2)
-    with path.open("ab") as log:
-        os.dup2(log.fileno(), 2)
-    try:
-        yield
-    finally:
-        sys.stderr.flush()
-        os.dup2(saved, 2)
-        os.close(saved)

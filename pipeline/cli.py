@@ -108,6 +108,9 @@ def _prefect_environment(settings: Settings) -> None:
 def cmd_run(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
     _prefect_environment(settings)
+    from flows.api_server import temporary_server
+
+    temporary_server(settings.prefect_server_log)  # starts while the rest is imported
     from flows.run_flow import run
 
     summary = run(settings)

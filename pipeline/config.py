@@ -36,6 +36,11 @@ class Settings:
     def store(self) -> Path:
         return self.store_dir or (self.raw_dir / "store")
 
+    @property
+    def prefect_server_log(self) -> Path:
+        """Log of the temporary Prefect server of a run without `PREFECT_API_URL`."""
+        return self.store / ".cache" / "prefect-server.log"
+
 
 def code_fingerprint() -> str:
     """Hash of the code and reference data of readers and extractors.

@@ -20,9 +20,9 @@ Recipe (a pure function over a DataFrame, no I/O):
    is shorter than ``boilerplate_max_chars`` ("Créer un groupe pilote").
 5. Internal repeats ("… dispositif Assure un appui … dispositif", "23 23 actions") are
    flagged and removed in ``text_clean`` (:mod:`pipeline.dedup_repeat`).
-6. Partial repeats: sentences of multi-sentence passages (and single-sentence passages) are
-   matched the same way; when a sentence occurs in passages of different clusters, a row of
-   ``spans`` records that ``passage_id[start:end]`` repeats
+6. Partial repeats: sentences (cells, in tables) of multi-sentence passages (and
+   single-sentence passages) are matched the same way; when a sentence occurs in passages
+   of different clusters, a row of ``spans`` records that ``passage_id[start:end]`` repeats
    ``repeats_passage_id[repeats_start:repeats_end]``, the repeated occurrence being the
    earliest by (doc_id, seq, start).
 """
@@ -51,6 +51,7 @@ from pipeline.dedup_minhash import (
 from pipeline.dedup_repeat import RepeatSettings, clean_internal_repeats
 from pipeline.textnorm import (
     STOPWORDS,
+    cell_spans,
     match_keys,
     numbers_in,
     ocr_suspect_tokens,
@@ -85,9 +86,9 @@ class DedupSettings:
     boilerplate_min_size: int = 3
     #: ... and its canonical key is shorter than this many characters.
     boilerplate_max_chars: int = 40
-    #: partial repeats: a sentence is matched across passages when its key has at least
-    #: this many characters.
-    span_min_chars: int = 40
+    #: partial repeats: a sentence (a cell in tables) is matched across passages when its
+    #: key has at least this many characters.
+    span_min_chars: int = 30
     #: look for partial repeats (sentence level) at all.
     find_spans: bool = True
     #: passages of these kinds are not searched for internal repeats (table cells repeat).
@@ -353,7 +354,8 @@ def _empty_spans() -> pd.DataFrame:
 
 
 def find_partial_repeats(df: pd.DataFrame, settings: DedupSettings) -> pd.DataFrame:
-    """Sentence-level repeats between passages of different clusters."""
+    """Sentence-level (cell-level in tables) repeats between passages of different
+    clusters."""
     # sentence units of each distinct text
     unit_text: list[int] = []
     unit_start: list[int] = []
@@ -361,9 +363,11 @@ def find_partial_repeats(df: pd.DataFrame, settings: DedupSettings) -> pd.DataFr
     unit_whole: list[bool] = []
     unit_key: list[str] = []
     text_idx, texts = pd.factorize(df["text"])
+    is_table = np.zeros(len(texts), dtype=bool)
+    is_table[text_idx[(df["kind"] == "table").to_numpy()]] = True
     sentences: list[str] = []
     for ti, text in enumerate(texts):
-        spans = sentence_spans(text)
+        spans = cell_spans(text) if is_table[ti] else sentence_spans(text)
         for s, e in spans:
             unit_text.append(ti)
             unit_start.append(s)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pipeline.outputs import Location, published_dataset
+from pipeline.outputs import MANIFEST, Location, published_dataset
 from pipeline.publish import read_table
 from schemas.tables import SCHEMAS, TABLES
 
@@ -73,3 +73,25 @@ def merge_history(rows: dict[str, list[dict[str, Any]]], out: str | Path,
         if carried_docs:
             rows[table].extend(r for r in previous_rows(dataset, table)
                                if r.get("doc_id") in carried_docs)
+
+
+def unchanged_dataset(out: str | Path, current: dict[str, str], fingerprint: str,
+                      schema_version: int) -> dict[str, Any] | None:
+    """The manifest of the dataset published at `out` when this run would publish it again
+    unchanged, else None: same code fingerprint and schema, nothing quarantined then, and
+    `current` (source id → sha256 of what this run ingested, nothing quarantined now)
+    is exactly the set of current document versions, none of them missing."""
+    published = published_dataset(out)
+    if published is None:
+        return None
+    manifest = published.read_json(MANIFEST)
+    same_run = (manifest.get("code_fingerprint") == fingerprint
+                and manifest.get("schema_version") == schema_version
+                and not manifest.get("quarantined")
+                and sorted(manifest.get("sources", [])) == sorted(current))
+    if not same_run:
+        return None
+    documents = read_table(published, "documents").to_pylist()
+    versions = [(d["source_id"], d["sha256"]) for d in documents
+                if d["is_current"] and d["source_status"] != "missing"]
+    return manifest if sorted(versions) == sorted(current.items()) else None

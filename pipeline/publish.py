@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -61,14 +61,45 @@ def publish(tables: Mapping[str, pa.Table], out: str | Path, manifest: dict[str,
         switch_pointer(output, snapshot, run_id=name)
         _prune_remote(output, keep=keep, current=snapshot)
         return output.uri
-    out = output.local_path
+    return _publish_local(output.local_path, name, keep, lambda staging: write_snapshot(
+        tables, Location(output.filesystem, str(staging.absolute())), manifest))
+
+
+def republish_unchanged(out: str | Path, manifest: dict[str, Any],
+                        keep: int = KEEP_SNAPSHOTS) -> Path:
+    """Publish the current local dataset again as a new snapshot with a new manifest,
+    its table files hard-linked (copied where links are impossible): a run that
+    changed nothing writes no table again."""
+    output = resolve_output(out)
+    current = output.local_path.resolve()
+
+    def link_tables(staging: Path) -> None:
+        shutil.copytree(current, staging, dirs_exist_ok=True, copy_function=_link_or_copy,
+                        ignore=shutil.ignore_patterns(MANIFEST, "ptsm.duckdb*"))
+        previous = Location(output.filesystem, str(current)).read_json(MANIFEST)
+        Location(output.filesystem, str(staging.absolute())).write_json(
+            {**manifest, "tables": previous["tables"]}, MANIFEST)
+
+    return _publish_local(output.local_path, str(manifest["run_id"]), keep, link_tables)
+
+
+def _link_or_copy(src: str, dst: str) -> None:
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)
+
+
+def _publish_local(out: Path, name: str, keep: int, fill: Callable[[Path], object]) -> Path:
+    """`fill` a staging folder, make it the snapshot `name`, build its DuckDB views, switch
+    the `out` link to it in one rename, prune old snapshots."""
     snapshots = snapshots_dir(out)
     snapshots.mkdir(parents=True, exist_ok=True)
     _adopt_legacy_folder(out, snapshots)
     staging = snapshots / f"{STAGING_PREFIX}{name}"
     staging.mkdir()
     try:
-        write_snapshot(tables, Location(output.filesystem, str(staging.absolute())), manifest)
+        fill(staging)
         snapshot = snapshots / name
         staging.rename(snapshot)
     finally:

@@ -213,6 +213,24 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     return out
 
 
+_CELL = re.compile(r"[^\n|]+")
+
+
+def cell_spans(text: str) -> list[tuple[int, int]]:
+    """Character spans (start, end) of the non-empty cells of a table's text (rows on
+    lines, cells separated by ``|``), whitespace trimmed: a table repeats cell by cell."""
+    out = []
+    for m in _CELL.finditer(text):
+        a, b = m.span()
+        while a < b and text[a].isspace():
+            a += 1
+        while b > a and text[b - 1].isspace():
+            b -= 1
+        if b > a:
+            out.append((a, b))
+    return out
+
+
 _SUSPECT_CHARS = re.compile(r"[^\w\s'\".,;:!?()\[\]/%&+=*«»’“”\-–—°€$|<>@#]")
 # a word with letters then a digit ("pil0te", "l1eu"), not "n°2"-style references
 _SUSPECT_MIXED = re.compile(r"(?<![\w°])(?!n\d)[^\W\d_]+\d\w*", re.IGNORECASE)

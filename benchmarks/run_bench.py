@@ -242,9 +242,12 @@ def bare_pypdfium2(pdfs: list[Path]) -> tuple[float, int]:
 def whole_run(raw: Path, work: Path, workers: int) -> list[tuple[float, float, str]]:
     """Wall time, peak RSS (MB, the whole process tree) and status of the real `ptsm run`: a cold
     run (empty store and output), then a re-run with nothing changed."""
+    from pipeline.publish import snapshots_dir
+
     out, store = work / "out-flow", work / "store-flow"
-    shutil.rmtree(out, ignore_errors=True)
-    shutil.rmtree(store, ignore_errors=True)
+    for leftover in (store, snapshots_dir(out)):  # a cold run: no store, no dataset
+        shutil.rmtree(leftover, ignore_errors=True)
+    out.unlink(missing_ok=True)  # the link to the current snapshot
     cmd = [str(ROOT / ".venv" / "bin" / "ptsm"), "run", "--raw", str(raw), "--out", str(out),
            "--store", str(store), "--workers", str(workers)]
     runs = []

@@ -72,7 +72,7 @@ def ingest_task(source: Source, settings: Settings) -> Ingested | dict[str, Any]
 @task(name="read-and-extract", persist_result=True)
 def process_task(ingested: Ingested, run_id: str) -> DocResult:
     """Read and extract one document; cached on its content hash and the code fingerprint."""
-    result = in_worker_process(run_id, process_stage, ingested)
+    result = in_worker_process(process_stage, ingested)
     result.run_id = run_id
     n = len(result.rows.get("passages", []))
     state = "quarantined" if result.quarantine else f"{n} passages"
@@ -123,15 +123,14 @@ def _run_locked(settings: Settings) -> RunSummary:
 
     processor = _cached_process_task(settings)
     results = []
-    with worker_processes(run_id, settings, warm_up=warm_up):
-        futures = [processor.submit(i, run_id) for i in ingested]
-        for item, fut in zip(ingested, futures, strict=True):
-            value = fut.result(raise_on_failure=False)
-            if not isinstance(value, DocResult):  # an unreadable cache record (moved store)
-                logger.warning("%s: cached result unusable (%s); processing again",
-                               item.source_id, value)
-                value = processor.with_options(refresh_cache=True).submit(item, run_id).result()
-            results.append(value)
+    futures = [processor.submit(i, run_id) for i in ingested]
+    for item, fut in zip(ingested, futures, strict=True):
+        value = fut.result(raise_on_failure=False)
+        if not isinstance(value, DocResult):  # an unreadable cache record (moved store)
+            logger.warning("%s: cached result unusable (%s); processing again",
+                           item.source_id, value)
+            value = processor.with_options(refresh_cache=True).submit(item, run_id).result()
+        results.append(value)
     tables = assemble_tables(results, quarantine, previous=settings.out,
                              source_ids=[s.id for s in sources])
     summary = RunSummary(run_id=run_id, out=describe(settings.out), n_sources=len(sources))
@@ -181,11 +180,12 @@ def run(settings: Settings) -> RunSummary:
     """Run the flow with the task runner the settings ask for, on the Prefect server of
     `PREFECT_API_URL`, else on a temporary local one (flows.api_server)."""
     server = temporary_server(settings.prefect_server_log)
-    if server is not None:
-        server.wait_until_healthy()
-        get_logger("ptsm").info("temporary Prefect server %s (its log: %s)", server.api_url,
-                                server.log)
-    return ptsm_run.with_options(task_runner=task_runner_for(settings))(settings)
+    with worker_processes(settings, warm_up=warm_up):  # they start while the server does
+        if server is not None:
+            server.wait_until_healthy()
+            get_logger("ptsm").info("temporary Prefect server %s (its log: %s)",
+                                    server.api_url, server.log)
+        return ptsm_run.with_options(task_runner=task_runner_for(settings))(settings)
 
 
 def _manifest(summary: RunSummary, settings: Settings, sources: list[Source]) -> dict[str, Any]:

@@ -60,34 +60,35 @@ def task_runner_for(settings: Settings, local: LocalDaskCluster | None = None) -
                      f"(choose from {', '.join(TASK_RUNNERS)})")
 
 
-_POOLS: dict[str, ProcessPoolExecutor] = {}
+_POOL: list[ProcessPoolExecutor] = []  # the worker processes of the run in progress
 
 
 @contextmanager
-def worker_processes(run_id: str, settings: Settings,
+def worker_processes(settings: Settings,
                      warm_up: Callable[[], object] | None = None) -> Iterator[None]:
     """With `--task-runner process`, a pool of `settings.workers` processes for the run's
-    CPU-bound calls (:func:`in_worker_process`); each process runs `warm_up` once (load
-    the models). Readers and spaCy are CPU-bound Python: threads would share one core.
-    Prefect's own ProcessPoolTaskRunner would also move each task's orchestration, cache
-    lookup and result into the pool, which costs more than reading a small document."""
-    if settings.task_runner != "process":
+    CPU-bound calls (:func:`in_worker_process`), started at once, each running `warm_up`
+    (loading the models) while the run goes on. Readers and spaCy are CPU-bound Python:
+    threads would share one core. Prefect's own ProcessPoolTaskRunner would also move each
+    task's orchestration, cache lookup and result into the pool, which costs more than
+    reading a small document."""
+    if settings.task_runner != "process" or _POOL:
         yield
         return
     context = multiprocessing.get_context("spawn")  # no fork of a threaded process
     with ProcessPoolExecutor(max_workers=max(1, settings.workers), mp_context=context,
                              initializer=warm_up) as pool:
-        _POOLS[run_id] = pool
+        pool.submit(int)  # a spawn pool starts all its processes on the first call
+        _POOL.append(pool)
         try:
             yield
         finally:
-            del _POOLS[run_id]
+            _POOL.remove(pool)
 
 
-def in_worker_process(run_id: str, fn: Callable[..., T], *args: object) -> T:
+def in_worker_process(fn: Callable[..., T], *args: object) -> T:
     """`fn(*args)` in the run's worker processes when it has them, else here."""
-    pool = _POOLS.get(run_id)
-    return pool.submit(fn, *args).result() if pool else fn(*args)
+    return _POOL[0].submit(fn, *args).result() if _POOL else fn(*args)
 
 
 def _quiet_dask_logs(level: str = DASK_LOG_LEVEL) -> None:

@@ -161,3 +161,37 @@ def test_killed_while_publishing_leaves_the_previous_dataset(runs, tmp_path, pre
     assert again.returncode == 3, again.stderr[-2000:]
     assert _manifest(out)["run_id"] != before["run_id"]
     assert not any(p.name.startswith(".staging-") for p in snapshots.iterdir())
+
+
+def test_a_run_with_nothing_changed_republishes_without_reading(tmp_path: Path,
+                                                                 prefect_home: Path) -> None:
+    """No quarantine, same bytes, same code: a new snapshot whose table files are hard
+    links to the previous ones; any change (here one page) takes the full path again."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for page in PAGES:
+        shutil.copy(SAMPLES / page, raw / page)
+    out = tmp_path / "curated"
+
+    def run() -> dict:
+        proc = run_cli("run", "--raw", str(raw), "--out", str(out), "--store",
+                       str(tmp_path / "store"), home=prefect_home)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        return _manifest(out)
+
+    first = run()
+    first_files = {p.relative_to(out): p.stat().st_ino for p in out.rglob("*.parquet")}
+    second = run()
+    assert second["run_id"] != first["run_id"]
+    assert second["unchanged_since"] == first["run_id"]
+    assert (second["documents_processed"], second["documents_unchanged"]) == (0, 3)
+    assert second["tables"] == first["tables"]
+    assert out.resolve().name == second["run_id"]  # a new snapshot, switched to
+    assert {p.relative_to(out): p.stat().st_ino for p in out.rglob("*.parquet")} == first_files
+    assert (out / "ptsm.duckdb").is_file()
+    page = raw / PAGES[1]
+    page.write_text(page.read_text().replace("signature de l’Arrêté",
+                                             "signature officielle de l’Arrêté"))
+    third = run()
+    assert "unchanged_since" not in third
+    assert (third["documents_processed"], third["documents_unchanged"]) == (1, 2)

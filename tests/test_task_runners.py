@@ -51,13 +51,14 @@ def test_task_runner_for_each_choice() -> None:
 
 def test_worker_processes_run_the_calls_of_their_run() -> None:
     settings = Settings(task_runner="process", workers=2)
-    with worker_processes("run-a", settings):
-        pids = {in_worker_process("run-a", os.getpid) for _ in range(8)}
+    with worker_processes(settings):
+        pids = {in_worker_process(os.getpid) for _ in range(8)}
         assert os.getpid() not in pids and 1 <= len(pids) <= 2
-        assert in_worker_process("run-b", os.getpid) == os.getpid()  # another run: inline
-    assert in_worker_process("run-a", os.getpid) == os.getpid()  # pool closed with the run
-    with worker_processes("run-c", Settings(task_runner="thread")):
-        assert in_worker_process("run-c", os.getpid) == os.getpid()
+        with worker_processes(settings):  # a run inside a run uses the same processes
+            assert in_worker_process(os.getpid) in pids
+    assert in_worker_process(os.getpid) == os.getpid()  # pool closed with the run
+    with worker_processes(Settings(task_runner="thread")):
+        assert in_worker_process(os.getpid) == os.getpid()
 
 
 def test_dask_address_needs_the_dask_runner(tmp_path: Path) -> None:

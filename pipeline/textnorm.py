@@ -202,15 +202,7 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
         spans.append((start, m.start()))
         start = m.end()
     spans.append((start, len(text)))
-    out = []
-    for a, b in spans:
-        while a < b and text[a].isspace():
-            a += 1
-        while b > a and text[b - 1].isspace():
-            b -= 1
-        if b > a:
-            out.append((a, b))
-    return out
+    return _trimmed(text, spans)
 
 
 _CELL = re.compile(r"[^\n|]+")
@@ -219,9 +211,13 @@ _CELL = re.compile(r"[^\n|]+")
 def cell_spans(text: str) -> list[tuple[int, int]]:
     """Character spans (start, end) of the non-empty cells of a table's text (rows on
     lines, cells separated by ``|``), whitespace trimmed: a table repeats cell by cell."""
+    return _trimmed(text, [m.span() for m in _CELL.finditer(text)])
+
+
+def _trimmed(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The spans without their leading and trailing whitespace; blank ones dropped."""
     out = []
-    for m in _CELL.finditer(text):
-        a, b = m.span()
+    for a, b in spans:
         while a < b and text[a].isspace():
             a += 1
         while b > a and text[b - 1].isspace():

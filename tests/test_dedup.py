@@ -17,7 +17,7 @@ import pytest
 
 from pipeline.dedup import DedupSettings, dedup_passages
 from pipeline.dedup_repeat import clean_internal_repeats
-from pipeline.textnorm import match_key, numbers_in, sentence_spans
+from pipeline.textnorm import cell_spans, match_key, numbers_in, sentence_spans
 
 FIXTURES = Path(__file__).parent / "fixtures" / "text"
 
@@ -258,6 +258,12 @@ def test_sentence_spans():
     text = "Il permet de marquer. En parallèle, une charte. 23 actions !"
     assert [text[s:e] for s, e in sentence_spans(text)] == [
         "Il permet de marquer.", "En parallèle, une charte.", "23 actions !"]
+
+
+def test_cell_spans():
+    text = "Objectifs | Echéance\n3) Répondre à l'appel à projet |  | 2020 \n"
+    assert [text[s:e] for s, e in cell_spans(text)] == [
+        "Objectifs", "Echéance", "3) Répondre à l'appel à projet", "2020"]
 
 
 # --------------------------------------------------------------------------- internal repeats

@@ -123,6 +123,8 @@ def _run_locked(settings: Settings) -> RunSummary:
 
     processor = _cached_process_task(settings)
     results = []
+    # largest first: the last documents to finish are small ones, the workers end together
+    ingested.sort(key=lambda i: i.size, reverse=True)
     futures = [processor.submit(i, run_id) for i in ingested]
     for item, fut in zip(ingested, futures, strict=True):
         value = fut.result(raise_on_failure=False)

@@ -95,18 +95,18 @@ def extract_entities(doc: Document, settings: EntitySettings | None = None) -> l
     nlp = entity_pipeline(settings.model)
     blocks = [b for b in doc.blocks if (b.text or "").strip()]
     tabular = [not settings.ner_on_tables and _is_tabular(b) for b in blocks]
-    parsed_by_seq: dict[int, object] = {}
+    parsed: dict[tuple[bool, str], object] = {}  # a text repeated in the document: once
     for ruler_only in (False, True):
-        chosen = [b for b, t in zip(blocks, tabular, strict=True) if t == ruler_only]
         # Same-length normalisation keeps offsets: the French tokenizer splits elisions on "'".
-        texts = (b.text[: settings.max_block_chars].replace("’", "'") for b in chosen)
+        texts = list(dict.fromkeys(_model_text(b, settings) for b, t in
+                                   zip(blocks, tabular, strict=True) if t == ruler_only))
         disable = ["ner"] if ruler_only else []
-        for block, parsed in zip(chosen, nlp.pipe(texts, batch_size=settings.batch_size,
-                                                  disable=disable), strict=True):
-            parsed_by_seq[id(block)] = parsed
+        for text, doc_ in zip(texts, nlp.pipe(texts, batch_size=settings.batch_size,
+                                              disable=disable), strict=True):
+            parsed[ruler_only, text] = doc_
     rows: list[dict] = []
-    for block in blocks:
-        for ent in parsed_by_seq[id(block)].ents:
+    for block, ruler_only in zip(blocks, tabular, strict=True):
+        for ent in parsed[ruler_only, _model_text(block, settings)].ents:
             if ent.label_ == "PER" and not settings.include_persons:
                 continue
             if not _is_mention(ent.text):
@@ -115,6 +115,10 @@ def extract_entities(doc: Document, settings: EntitySettings | None = None) -> l
                          "canonical": _canonical(ent), "start": ent.start_char,
                          "end": ent.end_char, "passage_seq": block.seq})
     return rows
+
+
+def _model_text(block: Block, settings: EntitySettings) -> str:
+    return block.text[: settings.max_block_chars].replace("’", "'")
 
 
 def _is_tabular(block: Block) -> bool:

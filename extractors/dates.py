@@ -139,9 +139,11 @@ def _candidates(text: str) -> list[FrenchDate]:
         if m["more"]:
             last = re.findall(MONTH, m["more"], _FLAGS)[-1]
             end_date = _safe_date(year, month_number(last))
+        first = _safe_date(year, month_number(m["first"]))
+        if first and end_date and first > end_date:  # "de novembre à février 2021"
+            first = _safe_date(year - 1, first.month)
         start = m.start("first")
-        found.append(FrenchDate(_safe_date(year, month_number(m["first"])), "month",
-                                text[start:m.end()], start, m.end(), end_date))
+        found.append(FrenchDate(first, "month", text[start:m.end()], start, m.end(), end_date))
     for m in _PERIOD_RE.finditer(text):
         rank = _ORDINALS.get(re.sub(r"\s+", "", fold(m["ord"])), 1)
         months_per_unit = 6 if fold(m["unit"]).startswith("semestre") else 3

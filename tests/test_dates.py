@@ -42,6 +42,8 @@ def test_missing_year_is_not_invented() -> None:
 def test_ranges_keep_their_end() -> None:
     spring, = find_dates("de mars à juin 2018")
     assert spring.end_date == date(2018, 6, 1)
+    winter, = find_dates("de novembre à février 2021")  # found by hypothesis
+    assert (winter.date, winter.end_date) == (date(2020, 11, 1), date(2021, 2, 1))
     period, = find_dates("Feuille de route 2019-2024")
     assert (period.date, period.end_date, period.precision) == (
         date(2019, 1, 1), date(2024, 1, 1), "year")

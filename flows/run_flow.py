@@ -25,7 +25,14 @@ from pipeline.lock import output_lock
 from pipeline.outputs import describe, resolve_output
 from pipeline.publish import publish, republish_unchanged
 from pipeline.sources import Source, load_sources_file, sources_from_folder
-from pipeline.stages import DocResult, ingest_stage, process_stage, quarantine_row, warm_up
+from pipeline.stages import (
+    DocResult,
+    crashed,
+    ingest_stage,
+    process_stage,
+    quarantine_row,
+    warm_up,
+)
 from schemas.tables import SCHEMA_VERSION
 
 INGEST_RETRIES = 2
@@ -128,10 +135,12 @@ def _run_locked(settings: Settings) -> RunSummary:
     futures = [processor.submit(i, run_id) for i in ingested]
     for item, fut in zip(ingested, futures, strict=True):
         value = fut.result(raise_on_failure=False)
-        if not isinstance(value, DocResult):  # an unreadable cache record (moved store)
-            logger.warning("%s: cached result unusable (%s); processing again",
-                           item.source_id, value)
-            value = processor.with_options(refresh_cache=True).submit(item, run_id).result()
+        if not isinstance(value, DocResult):  # an unreadable cache record, a dead worker
+            logger.warning("%s: %s; processing again", item.source_id, value)
+            again = processor.with_options(refresh_cache=True).submit(item, run_id)
+            value = again.result(raise_on_failure=False)
+            if not isinstance(value, DocResult):  # quarantined, not cached: tried next run
+                value = crashed(item, str(value))
         results.append(value)
     tables = assemble_tables(results, quarantine, previous=settings.out,
                              source_ids=[s.id for s in sources])

@@ -7,10 +7,12 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
@@ -60,7 +62,27 @@ def task_runner_for(settings: Settings, local: LocalDaskCluster | None = None) -
                      f"(choose from {', '.join(TASK_RUNNERS)})")
 
 
-_POOL: list[ProcessPoolExecutor] = []  # the worker processes of the run in progress
+class WorkerCrashed(RuntimeError):
+    """A worker process died while working (a crash in native code, killed for memory)."""
+
+
+@dataclass
+class _Pool:
+    """The worker processes of the run in progress, and how to start them again."""
+
+    start: Callable[[], ProcessPoolExecutor]
+    executor: ProcessPoolExecutor
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def replace(self, broken: ProcessPoolExecutor) -> None:
+        """New processes instead of `broken` (once, however many calls saw it break)."""
+        with self.lock:
+            if self.executor is broken:
+                broken.shutdown(wait=False, cancel_futures=True)
+                self.executor = self.start()
+
+
+_POOL: list[_Pool] = []
 
 
 @contextmanager
@@ -75,20 +97,36 @@ def worker_processes(settings: Settings,
     if settings.task_runner != "process" or _POOL:
         yield
         return
-    context = multiprocessing.get_context("spawn")  # no fork of a threaded process
-    with ProcessPoolExecutor(max_workers=max(1, settings.workers), mp_context=context,
-                             initializer=warm_up) as pool:
-        pool.submit(int)  # a spawn pool starts all its processes on the first call
-        _POOL.append(pool)
-        try:
-            yield
-        finally:
-            _POOL.remove(pool)
+
+    def start() -> ProcessPoolExecutor:
+        context = multiprocessing.get_context("spawn")  # no fork of a threaded process
+        executor = ProcessPoolExecutor(max_workers=max(1, settings.workers),
+                                       mp_context=context, initializer=warm_up)
+        executor.submit(int)  # a spawn pool starts all its processes on the first call
+        return executor
+
+    pool = _Pool(start, start())
+    _POOL.append(pool)
+    try:
+        yield
+    finally:
+        _POOL.remove(pool)
+        pool.executor.shutdown()
 
 
 def in_worker_process(fn: Callable[..., T], *args: object) -> T:
-    """`fn(*args)` in the run's worker processes when it has them, else here."""
-    return _POOL[0].submit(fn, *args).result() if _POOL else fn(*args)
+    """`fn(*args)` in the run's worker processes when it has them, else here. When a worker
+    process dies, the pool is started again and :class:`WorkerCrashed` raised for each call
+    it was running (the caller may try again: the culprit crashes again, the others not)."""
+    if not _POOL:
+        return fn(*args)
+    pool = _POOL[0]
+    executor = pool.executor
+    try:
+        return executor.submit(fn, *args).result()
+    except BrokenProcessPool as exc:
+        pool.replace(executor)
+        raise WorkerCrashed(f"a worker process died ({exc})") from exc
 
 
 def _quiet_dask_logs(level: str = DASK_LOG_LEVEL) -> None:

@@ -187,6 +187,14 @@ def passage_id(doc_id: str, seq: int, text: str) -> str:
     return stable_id(doc_id, seq, text)
 
 
+def crashed(ingested: Ingested, detail: str) -> DocResult:
+    """The result of a document whose reading killed its process twice (or failed outside
+    the reader and extractors): quarantined, the batch goes on."""
+    return _failed(ingested, "read", "worker_crash",
+                   f"{ingested.source_uri}: the process reading it died twice ({detail}); "
+                   "it will be tried again at the next run")
+
+
 def _failed(ingested: Ingested, stage: str, error_type: str, message: str) -> DocResult:
     result = DocResult(doc_id=ingested.doc_id, department_code=UNKNOWN_DEPARTMENT)
     result.quarantine.append(quarantine_row(ingested, stage, error_type, message))

@@ -10,8 +10,10 @@ import pandas as pd
 import pytest
 from conftest import ROOT, Run, run_cli
 
-from flows.runners import in_worker_process, task_runner_for, worker_processes
+from flows.runners import WorkerCrashed, in_worker_process, task_runner_for, worker_processes
 from pipeline.config import Settings
+from pipeline.ingest import Ingested
+from pipeline.stages import crashed
 
 ID_COLUMNS = {
     "documents": "doc_id",
@@ -59,6 +61,25 @@ def test_worker_processes_run_the_calls_of_their_run() -> None:
     assert in_worker_process(os.getpid) == os.getpid()  # pool closed with the run
     with worker_processes(Settings(task_runner="thread")):
         assert in_worker_process(os.getpid) == os.getpid()
+
+
+def test_a_dead_worker_process_is_reported_and_replaced() -> None:
+    with worker_processes(Settings(task_runner="process", workers=2)):
+        with pytest.raises(WorkerCrashed, match="a worker process died"):
+            in_worker_process(os._exit, 3)  # what a crash in native code looks like
+        assert in_worker_process(os.getpid) != os.getpid()  # new worker processes
+
+
+def test_a_document_that_kills_its_worker_twice_is_quarantined() -> None:
+    ingested = Ingested(source_id="bomb", source_uri="file:///x/bomb.pdf", raw_path="/x/b.pdf",
+                        sha256="0" * 64, doc_id="d0", media_type="application/pdf", size=1,
+                        fetched_at="2026-01-01T00:00:00+00:00")
+    result = crashed(ingested, "a worker process died")
+    (row,) = result.quarantine
+    assert (row["source_id"], row["stage"], row["error_type"]) == ("bomb", "read",
+                                                                    "worker_crash")
+    assert "died twice" in row["message"] and "next run" in row["message"]
+    assert result.rows["documents"][0]["status"] == "failed"
 
 
 def test_dask_address_needs_the_dask_runner(tmp_path: Path) -> None:

@@ -59,6 +59,17 @@ class TemporaryServer:
                 self.process.wait()
 
 
+# uvicorn, asking Linux first to stop it when this process ends, however it ends
+# (PR_SET_PDEATHSIG is kept across exec); elsewhere plain uvicorn, stopped at exit
+_DIE_WITH_PARENT = """
+import ctypes, os, signal, sys
+try:
+    ctypes.CDLL(None).prctl(1, signal.SIGTERM)
+except (AttributeError, OSError):
+    pass
+os.execv(sys.executable, [sys.executable, "-m", "uvicorn", *sys.argv[1:]])
+"""
+
 _SERVER: list[TemporaryServer] = []
 
 
@@ -73,7 +84,7 @@ def temporary_server(log: Path) -> TemporaryServer | None:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     site = Path(importlib.util.find_spec("prefect").origin).parent.parent
-    command = [sys.executable, "-m", "uvicorn", "--app-dir", str(site), "--factory",
+    command = [sys.executable, "-c", _DIE_WITH_PARENT, "--app-dir", str(site), "--factory",
                "prefect.server.api.server:create_app", "--host", "127.0.0.1", "--port",
                str(port), "--log-level", "error", "--lifespan", "on"]
     env = {**os.environ, "PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1",

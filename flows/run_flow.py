@@ -17,7 +17,13 @@ from prefect.logging import get_logger
 from flows.api_server import temporary_server
 from flows.runners import in_worker_process, task_runner_for, worker_processes
 from pipeline.assemble import assemble_tables
-from pipeline.config import PIPELINE_VERSION, SOURCES_FILE, Settings, code_fingerprint
+from pipeline.config import (
+    PIPELINE_VERSION,
+    SOURCES_FILE,
+    Settings,
+    code_fingerprint,
+    dataset_fingerprint,
+)
 from pipeline.fetch import FetchError
 from pipeline.history import unchanged_dataset
 from pipeline.ingest import Ingested, split_duplicates
@@ -141,6 +147,7 @@ def _run_locked(settings: Settings) -> RunSummary:
             value = again.result(raise_on_failure=False)
             if not isinstance(value, DocResult):  # quarantined, not cached: tried next run
                 value = crashed(item, str(value))
+                value.run_id = run_id
         results.append(value)
     tables = assemble_tables(results, quarantine, previous=settings.out,
                              source_ids=[s.id for s in sources])
@@ -165,8 +172,10 @@ def _unchanged_dataset(settings: Settings, ingested: list[Ingested]) -> dict[str
     Local outputs only."""
     if not resolve_output(settings.out).is_local:
         return None
+    if not resolve_output(settings.out).local_path.is_symlink():  # a plain folder: adopt it
+        return None
     return unchanged_dataset(settings.out, {i.source_id: i.sha256 for i in ingested},
-                             code_fingerprint(), SCHEMA_VERSION)
+                             dataset_fingerprint(), SCHEMA_VERSION)
 
 
 def _republish(settings: Settings, sources: list[Source], run_id: str, started: float,
@@ -216,6 +225,7 @@ def _manifest(summary: RunSummary, settings: Settings, sources: list[Source]) ->
         "documents_processed": summary.n_processed,
         "documents_unchanged": summary.n_reused,
         "code_fingerprint": code_fingerprint(),
+        "dataset_fingerprint": dataset_fingerprint(),
     }
 
 

@@ -4,6 +4,7 @@ reading and extraction in a pool of worker processes (`process`, the default) or
 
 from __future__ import annotations
 
+import functools
 import logging
 import multiprocessing
 import os
@@ -49,8 +50,10 @@ def task_runner_for(settings: Settings, local: LocalDaskCluster | None = None) -
     workers = max(1, settings.workers)
     if settings.dask_address and settings.task_runner != "dask":
         raise ValueError("--dask-address needs --task-runner dask")
-    if settings.task_runner in ("process", "thread"):
+    if settings.task_runner == "process":  # threads that wait on the worker processes
         return ThreadPoolTaskRunner(max_workers=max(MIN_TASK_THREADS, workers))
+    if settings.task_runner == "thread":
+        return ThreadPoolTaskRunner(max_workers=workers)
     if settings.task_runner == "dask":
         _quiet_dask_logs()
         from prefect_dask import DaskTaskRunner  # optional scale-out dependency
@@ -101,8 +104,10 @@ def worker_processes(settings: Settings,
     def start() -> ProcessPoolExecutor:
         context = multiprocessing.get_context("spawn")  # no fork of a threaded process
         executor = ProcessPoolExecutor(max_workers=max(1, settings.workers),
-                                       mp_context=context, initializer=warm_up)
-        executor.submit(int)  # a spawn pool starts all its processes on the first call
+                                       mp_context=context,
+                                       initializer=functools.partial(_worker_start, warm_up))
+        for _ in range(max(1, settings.workers)):  # a spawn pool starts one per waiting call
+            executor.submit(int)
         return executor
 
     pool = _Pool(start, start())
@@ -112,6 +117,16 @@ def worker_processes(settings: Settings,
     finally:
         _POOL.remove(pool)
         pool.executor.shutdown()
+
+
+def _worker_start(warm_up: Callable[[], object] | None) -> None:
+    """In each worker process: end with the run's process, however it ends (a killed run
+    must not leave its workers behind), then load the models."""
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(target=lambda: (parent.join(), os._exit(1)), daemon=True).start()
+    if warm_up is not None:
+        warm_up()
 
 
 def in_worker_process(fn: Callable[..., T], *args: object) -> T:

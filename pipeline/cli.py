@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -110,6 +111,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     _prefect_environment(settings)
     from flows.api_server import temporary_server
 
+    # SIGTERM ends the run like Ctrl-C: cleanup runs (the previous dataset stays published)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     temporary_server(settings.prefect_server_log)  # starts while the rest is imported
     from flows.run_flow import run
 

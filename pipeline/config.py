@@ -42,8 +42,8 @@ class Settings:
         return self.store / ".cache" / "prefect-server.log"
 
 
-def code_fingerprint() -> str:
-    """Hash of the code and reference data of readers and extractors.
+def code_fingerprint(entries: tuple[str, ...] | None = None) -> str:
+    """Hash of the code and reference data of readers and extractors (or of `entries`).
 
     Cached per-document results are keyed on the content hash plus this
     fingerprint, so any change to the code that produces them (readers, stages,
@@ -53,19 +53,26 @@ def code_fingerprint() -> str:
 
     root = Path(__file__).resolve().parents[1]
     digest = hashlib.sha256(PIPELINE_VERSION.encode())
-    for path in sorted(_fingerprinted_files(root)):
+    for path in sorted(_fingerprinted_files(root, entries or FINGERPRINTED)):
         digest.update(str(path.relative_to(root)).encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:12]
+
+
+def dataset_fingerprint() -> str:
+    """Hash of all the code that makes the published tables: the per-document code, and
+    assembly (dedup, history, profiles) and publishing. A run with the same inputs and
+    this fingerprint would publish the same dataset."""
+    return code_fingerprint(("pipeline", "extractors", "schemas"))
 
 
 FINGERPRINTED = ("pipeline/readers", "pipeline/document.py", "pipeline/stages.py",
                  "pipeline/sniff.py", "extractors", "schemas")
 
 
-def _fingerprinted_files(root: Path) -> list[Path]:
+def _fingerprinted_files(root: Path, entries: tuple[str, ...]) -> list[Path]:
     files: list[Path] = []
-    for entry in FINGERPRINTED:
+    for entry in entries:
         path = root / entry
         candidates = path.rglob("*") if path.is_dir() else [path]
         files += [p for p in candidates

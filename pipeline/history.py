@@ -78,14 +78,15 @@ def merge_history(rows: dict[str, list[dict[str, Any]]], out: str | Path,
 def unchanged_dataset(out: str | Path, current: dict[str, str], fingerprint: str,
                       schema_version: int) -> dict[str, Any] | None:
     """The manifest of the dataset published at `out` when this run would publish it again
-    unchanged, else None: same code fingerprint and schema, nothing quarantined then, and
+    unchanged, else None: same dataset fingerprint (all the code that makes the tables) and
+    schema, nothing quarantined then, and
     `current` (source id → sha256 of what this run ingested, nothing quarantined now)
     is exactly the set of current document versions, none of them missing."""
     published = published_dataset(out)
     if published is None:
         return None
     manifest = published.read_json(MANIFEST)
-    same_run = (manifest.get("code_fingerprint") == fingerprint
+    same_run = (manifest.get("dataset_fingerprint") == fingerprint
                 and manifest.get("schema_version") == schema_version
                 and not manifest.get("quarantined")
                 and sorted(manifest.get("sources", [])) == sorted(current))

@@ -74,8 +74,9 @@ def republish_unchanged(out: str | Path, manifest: dict[str, Any],
     current = output.local_path.resolve()
 
     def link_tables(staging: Path) -> None:
-        shutil.copytree(current, staging, dirs_exist_ok=True, copy_function=_link_or_copy,
-                        ignore=shutil.ignore_patterns(MANIFEST, "ptsm.duckdb*"))
+        for table in TABLES:  # the tables only: reports and exports are written anew
+            if (current / table).is_dir():
+                shutil.copytree(current / table, staging / table, copy_function=_link_or_copy)
         previous = Location(output.filesystem, str(current)).read_json(MANIFEST)
         Location(output.filesystem, str(staging.absolute())).write_json(
             {**manifest, "tables": previous["tables"]}, MANIFEST)

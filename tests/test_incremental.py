@@ -181,9 +181,12 @@ def test_a_run_with_nothing_changed_republishes_without_reading(tmp_path: Path,
 
     first = run()
     first_files = {p.relative_to(out): p.stat().st_ino for p in out.rglob("*.parquet")}
+    (out / "report.html").write_text("report of the first run")  # as `ptsm report` does
     second = run()
+    assert not (out / "report.html").exists()  # tables only: no stale report shared
     assert second["run_id"] != first["run_id"]
     assert second["unchanged_since"] == first["run_id"]
+    assert second["dataset_fingerprint"] == first["dataset_fingerprint"]
     assert (second["documents_processed"], second["documents_unchanged"]) == (0, 3)
     assert second["tables"] == first["tables"]
     assert out.resolve().name == second["run_id"]  # a new snapshot, switched to

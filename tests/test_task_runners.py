@@ -42,6 +42,7 @@ def test_task_runner_for_each_choice() -> None:
     for name in ("process", "thread"):  # tasks in threads; `process` reads in worker processes
         threads = task_runner_for(Settings(task_runner=name, workers=6))
         assert isinstance(threads, ThreadPoolTaskRunner) and threads._max_workers == 6
+    assert task_runner_for(Settings(task_runner="thread", workers=1))._max_workers == 1
     local = task_runner_for(Settings(task_runner="dask", workers=2))
     assert isinstance(local, DaskTaskRunner) and local.address is None
     assert local.cluster_kwargs["n_workers"] == 2 and local.cluster_kwargs["processes"]

@@ -73,12 +73,27 @@ os.execv(sys.executable, [sys.executable, "-m", "uvicorn", *sys.argv[1:]])
 _SERVER: list[TemporaryServer] = []
 
 
+def profile_api_url() -> str | None:
+    """`PREFECT_API_URL` of the active Prefect profile (`prefect config set`, `prefect
+    cloud login`), read without importing Prefect."""
+    import tomllib
+
+    home = Path(os.environ.get("PREFECT_HOME", "~/.prefect")).expanduser()
+    path = Path(os.environ.get("PREFECT_PROFILES_PATH", home / "profiles.toml")).expanduser()
+    try:
+        profiles = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError):
+        return None
+    name = os.environ.get("PREFECT_PROFILE") or profiles.get("active", "ephemeral")
+    return profiles.get("profiles", {}).get(name, {}).get("PREFECT_API_URL")
+
+
 def temporary_server(log: Path) -> TemporaryServer | None:
     """The run's temporary server, spawned on the first call (None when
-    `PREFECT_API_URL` names a server already)."""
+    `PREFECT_API_URL`, in the environment or the active Prefect profile, names a server)."""
     if _SERVER:
         return _SERVER[0]
-    if os.environ.get("PREFECT_API_URL"):
+    if os.environ.get("PREFECT_API_URL") or profile_api_url():
         return None
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from conftest import ROOT, Run, run_cli
 
+from flows.api_server import profile_api_url, temporary_server
 from flows.runners import WorkerCrashed, in_worker_process, task_runner_for, worker_processes
 from pipeline.config import Settings
 from pipeline.ingest import Ingested
@@ -99,3 +100,19 @@ def test_each_runner_publishes_the_same_dataset(other_run: Run, sample_run: Run)
         if table in ID_COLUMNS:
             column = ID_COLUMNS[table]
             assert sorted(got[column]) == sorted(expected[column]), table
+
+
+def test_a_prefect_profile_api_url_is_used_not_a_temporary_server(tmp_path: Path,
+                                                                  monkeypatch) -> None:
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    monkeypatch.delenv("PREFECT_PROFILES_PATH", raising=False)
+    monkeypatch.delenv("PREFECT_PROFILE", raising=False)
+    monkeypatch.setenv("PREFECT_HOME", str(tmp_path))
+    assert profile_api_url() is None  # no profiles file
+    (tmp_path / "profiles.toml").write_text(
+        'active = "team"\n[profiles.team]\nPREFECT_API_URL = "http://prefect.example:4200/api"\n'
+        '[profiles.ephemeral]\n', encoding="utf-8")
+    assert profile_api_url() == "http://prefect.example:4200/api"
+    assert temporary_server(tmp_path / "server.log") is None
+    monkeypatch.setenv("PREFECT_PROFILE", "ephemeral")
+    assert profile_api_url() is None

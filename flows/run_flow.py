@@ -170,9 +170,8 @@ def _unchanged_dataset(settings: Settings, ingested: list[Ingested]) -> dict[str
     """The manifest of the published dataset when this run's documents are exactly its
     current ones (same bytes, same code): nothing to read, extract or assemble again.
     Local outputs only."""
-    if not resolve_output(settings.out).is_local:
-        return None
-    if not resolve_output(settings.out).local_path.is_symlink():  # a plain folder: adopt it
+    output = resolve_output(settings.out)
+    if not output.is_local or not output.local_path.is_symlink():  # remote, or a plain folder
         return None
     return unchanged_dataset(settings.out, {i.source_id: i.sha256 for i in ingested},
                              dataset_fingerprint(), SCHEMA_VERSION)
@@ -189,7 +188,7 @@ def _republish(settings: Settings, sources: list[Source], run_id: str, started: 
     summary.seconds = round(time.perf_counter() - started, 2)
     since = previous.get("unchanged_since") or previous["run_id"]
     republish_unchanged(settings.out, {**_manifest(summary, settings, sources),
-                                       "unchanged_since": since})
+                                       "unchanged_since": since, "tables": summary.counts})
     get_run_logger().info("nothing changed since run %s: %d documents republished without "
                           "reading or extracting them, in %.1f s", since, n_documents,
                           summary.seconds)

@@ -67,9 +67,9 @@ def publish(tables: Mapping[str, pa.Table], out: str | Path, manifest: dict[str,
 
 def republish_unchanged(out: str | Path, manifest: dict[str, Any],
                         keep: int = KEEP_SNAPSHOTS) -> Path:
-    """Publish the current local dataset again as a new snapshot with a new manifest,
-    its table files hard-linked (copied where links are impossible): a run that
-    changed nothing writes no table again."""
+    """Publish the current local dataset again as a new snapshot with `manifest` (its
+    row counts included), its table files hard-linked (copied where links are
+    impossible): a run that changed nothing writes no table again."""
     output = resolve_output(out)
     current = output.local_path.resolve()
 
@@ -77,9 +77,7 @@ def republish_unchanged(out: str | Path, manifest: dict[str, Any],
         for table in TABLES:  # the tables only: reports and exports are written anew
             if (current / table).is_dir():
                 shutil.copytree(current / table, staging / table, copy_function=_link_or_copy)
-        previous = Location(output.filesystem, str(current)).read_json(MANIFEST)
-        Location(output.filesystem, str(staging.absolute())).write_json(
-            {**manifest, "tables": previous["tables"]}, MANIFEST)
+        Location(output.filesystem, str(staging.absolute())).write_json(manifest, MANIFEST)
 
     return _publish_local(output.local_path, str(manifest["run_id"]), keep, link_tables)
 

@@ -1,4 +1,4 @@
-"""Benchmark of pipeline.dedup on generated passages with a known duplicate structure.
+"""Benchmark of pipeline.dedup.passages on generated passages with a known duplicate structure.
 
     .venv/bin/python benchmarks/bench_dedup.py --sizes 10000 30000 100000 300000
 
@@ -30,9 +30,9 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from gen_passages import generate  # noqa: E402
 from rapidfuzz import fuzz, process  # noqa: E402
 
-from pipeline.dedup import DedupSettings, dedup_passages  # noqa: E402
-from pipeline.dedup_minhash import connected_components  # noqa: E402
-from pipeline.textnorm import match_key, numbers_in  # noqa: E402
+from pipeline.dedup.minhash import connected_components  # noqa: E402
+from pipeline.dedup.passages import DedupSettings, dedup_passages  # noqa: E402
+from pipeline.dedup.textnorm import match_key, numbers_in  # noqa: E402
 
 
 def pair_scores(pred: np.ndarray, true: np.ndarray) -> tuple[float, float]:

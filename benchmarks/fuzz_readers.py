@@ -41,8 +41,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from pipeline.ingest.sniff import EXTENSIONS, sniff_media_type  # noqa: E402
 from pipeline.readers import ReaderError, read_document  # noqa: E402
-from pipeline.sniff import EXTENSIONS, sniff_media_type  # noqa: E402
 
 SAMPLES = ROOT / "data" / "raw" / "samples"
 FUZZ = ROOT / "tests" / "fixtures" / "fuzz"

@@ -8,8 +8,8 @@ Usage::
 
 One process runs the stages one after the other by calling the stage functions directly
 (``pipeline.stages.ingest_stage``, ``process_stage`` with the reader and each extractor
-timed by wrappers around the names ``pipeline.stages`` calls, ``pipeline.assemble``,
-``pipeline.publish``); a sampler thread records the peak RSS of each stage. Then, on the
+timed by wrappers around the names ``pipeline.stages`` calls, ``pipeline.dataset.assemble``,
+``pipeline.dataset.publish``); a sampler thread records the peak RSS of each stage. Then, on the
 same PDFs in the same run: bare pdfplumber (extract_words + extract_tables on every page,
 single process) and bare pypdfium2 text extraction; then the real ``ptsm run --workers N``
 in a subprocess for the whole-run figure, printed as a ratio to each baseline, and run
@@ -121,12 +121,13 @@ def pipeline_stages(raw: Path, work: Path, sampler: PeakSampler) -> tuple[list[S
                                                                          dict[str, Any]]:
     """Run ingest → read+extract → assemble → publish in this process, timing each part."""
     from extractors.entities import entity_pipeline
+    from flows.run_flow import build_tables
     from pipeline import stages as st
-    from pipeline.assemble import assemble_tables
+    from pipeline.analytics.duckdb_views import build_duckdb
     from pipeline.config import Settings
-    from pipeline.ingest import Ingested
-    from pipeline.publish import publish
-    from pipeline.sources import sources_from_folder
+    from pipeline.dataset.publish import publish
+    from pipeline.ingest.raw_store import Ingested
+    from pipeline.ingest.sources import sources_from_folder
 
     settings = Settings(raw_dir=raw, store_dir=work / "store", allowed_roots=[raw])
     timers = Timers()
@@ -161,13 +162,13 @@ def pipeline_stages(raw: Path, work: Path, sampler: PeakSampler) -> tuple[list[S
 
     dedup = StageFigure("dedup (assemble)", passages=passages)
     with stage(dedup, sampler):
-        tables = assemble_tables(results, [])
+        tables = build_tables(results, [])
     out = work / "out-stages"
     shutil.rmtree(out, ignore_errors=True)
     shutil.rmtree(work / ".out-stages.snapshots", ignore_errors=True)
     pub = StageFigure("publish", passages=passages)
     with stage(pub, sampler):
-        publish(tables, out, manifest={"run_id": f"bench-{time.time_ns()}"})
+        publish(tables, out, manifest={"run_id": f"bench-{time.time_ns()}"}, finish=build_duckdb)
 
     s = timers.seconds
     figures = [
@@ -242,7 +243,7 @@ def bare_pypdfium2(pdfs: list[Path]) -> tuple[float, int]:
 def whole_run(raw: Path, work: Path, workers: int) -> list[tuple[float, float, str]]:
     """Wall time, peak RSS (MB, the whole process tree) and status of the real `ptsm run`: a cold
     run (empty store and output), then a re-run with nothing changed."""
-    from pipeline.publish import snapshots_dir
+    from pipeline.dataset.publish import snapshots_dir
 
     out, store = work / "out-flow", work / "store-flow"
     for leftover in (store, snapshots_dir(out)):  # a cold run: no store, no dataset
@@ -298,7 +299,7 @@ if {mode!r} == "read":
     doc = read_pdf(Path({path!r}), source_uri="bench", doc_id="bench")
     n = len(doc.blocks)
 else:
-    from pipeline.ingest import Ingested
+    from pipeline.ingest.raw_store import Ingested
     from pipeline.stages import process_stage
     ing = Ingested(source_id="bench", source_uri={path!r}, raw_path={path!r}, sha256="0",
                    doc_id="bench", media_type="application/pdf", size=0,

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from extractors.textfold import fold
-from pipeline.document import Block, Document
+from schemas.document import Block, Document
 
 
 @dataclass(frozen=True)

@@ -22,13 +22,14 @@ from __future__ import annotations
 import csv
 import math
 import re
-import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from itertools import accumulate
 from pathlib import Path
 from typing import Literal
+
+from extractors.textfold import fold
 
 DATA_FILE = Path(__file__).parent / "data" / "departements.csv"
 
@@ -189,45 +190,12 @@ REGION_TRIGGERS: tuple[str, ...] = (
     "départements", "territoires",
 )
 
-# ------------------------------------------------------------------------------- folding
-
-_HYPHENS = "-‐‑‒–—―−_"
-_APOSTROPHES = "'’‘ʼ`´′"
-
-
-class _FoldTable(dict[int, str]):
-    """str.translate table folding one character to exactly one character (lowercase,
-    no accent, one kind of hyphen / apostrophe / space), so offsets stay aligned."""
-
-    def __missing__(self, code: int) -> str:
-        ch = chr(code)
-        if ch.isspace():
-            out = " "
-        elif ch in _HYPHENS:
-            out = "-"
-        elif ch in _APOSTROPHES:
-            out = "'"
-        else:
-            low = ch.lower() if len(ch.lower()) == 1 else ch
-            base = "".join(c for c in unicodedata.normalize("NFKD", low)
-                           if not unicodedata.combining(c))
-            out = base if len(base) == 1 else low
-        self[code] = out
-        return out
-
-
-_FOLD = _FoldTable()
-
-
-def fold(text: str) -> str:
-    """Lowercase, strip accents, normalise hyphens/apostrophes/spaces; same length."""
-    return text.translate(_FOLD)
 
 
 _WORD = re.compile(r"[^\W_]+")
 _TOKEN_ALIASES = {"st": "saint", "ste": "sainte"}
-_NAME_SEP = re.compile(r"[ \-']*")  # between the words of one name
-_CONTEXT_SEP = re.compile(r"[ \-'()\"«»/]*")  # between a name and its context
+_NAME_SEP = re.compile(r"[\s\-'_]*")  # between the words of one name
+_CONTEXT_SEP = re.compile(r"[\s\-'_()\"«»/]*")  # between a name and its context
 
 
 def _words(text: str) -> tuple[str, ...]:
@@ -339,8 +307,7 @@ _SPLIT = re.compile(r"([\w\u0300-\u036f]+)")  # words (also in decomposed text)
 
 @lru_cache(maxsize=1 << 16)
 def _fold_word(word: str) -> str:
-    folded = word.lower() if word.isascii() else "".join(
-        c for c in fold(word) if not unicodedata.combining(c))
+    folded = word.lower() if word.isascii() else fold(word)
     return _TOKEN_ALIASES.get(folded, folded)
 
 

@@ -26,7 +26,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from extractors.textfold import fold
+from extractors.textfold import fold, fold_map
 
 MONTHS = {
     "janvier": 1, "fevrier": 2, "mars": 3, "avril": 4, "mai": 5, "juin": 6, "juillet": 7,
@@ -157,14 +157,13 @@ def find_echeance_text(text: str | None) -> str:
     2020"); used when an échéance cell was merged with its neighbours. "" when none."""
     if not text:
         return ""
-    folded = fold(text)
-    if len(folded) != len(text):  # offsets would not map back; fall back to folded words
-        text = folded
+    mapped = fold_map(text)
+    folded = mapped.text
     toks = [t for t in _tokens(folded) if t.kind != "qual" or t.qual == "debut"]
     parts: list[str] = []
     for prev, tok in zip([None, *toks], toks, strict=False):
         if prev is not None:
-            gap = text[prev.end:tok.start]
+            gap = mapped.cut(prev.end, tok.start)
             parts.append(gap if len(gap) <= 4 and _GAP.match(folded[prev.end:tok.start]) else " ")
-        parts.append(text[tok.start:tok.end])
+        parts.append(mapped.cut(tok.start, tok.end))
     return "".join(parts).strip()

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from extractors.institutions import variants
 from extractors.nlp import DEFAULT_MODEL, load_model
-from pipeline.document import Block, Document
+from schemas.document import Block, Document
 
 if TYPE_CHECKING:
     from spacy.language import Language

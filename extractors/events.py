@@ -23,7 +23,7 @@ from datetime import date
 from extractors.dates import FrenchDate, find_dates
 from extractors.institutions import Mention, find_institutions
 from extractors.nlp import iter_sentences
-from pipeline.document import Document
+from schemas.document import Document
 
 OPINION_TYPE = {"CSSM": "opinion_cssm", "CTS": "opinion_cts", "CLSM": "opinion_local",
                 "CLS": "opinion_local"}

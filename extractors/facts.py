@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from extractors.dates import find_dates
 from extractors.nlp import iter_sentences
-from pipeline.document import Document
+from schemas.document import Document
 
 _UNITS = {
     "un": 1, "une": 1, "deux": 2, "trois": 3, "quatre": 4, "cinq": 5, "six": 6, "sept": 7,

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import re
 
-from extractors.textfold import fold as fold_accents
-
 # --- fiche headings ---------------------------------------------------------------------
 # "Fiche action n°12 : …", "Fiche n°3", "FICHE ACTION 3", "Fiche-action 12", "Fiche action
 # n° 17 bis : …", "Action 2.1 – …", "Action n°4".  Groups: kind, num, suffix, rest.
@@ -112,10 +110,6 @@ PRIORITY_KEYWORDS: dict[int, tuple[str, ...]] = {
     6: ("determinants", "employeur", "parentalite", "environnement", "prevention en sante"),
 }
 
-
-def fold(text: str) -> str:
-    """Lowercase, accents removed, apostrophes, ligatures and degree-like signs normalised."""
-    return fold_accents(text.replace("º", "°").replace("œ", "oe").replace("Œ", "oe"))
 
 
 _DECOR = re.compile(r"^[\s\-–—•▪■□◦●○✓✔➢►*_>·|]+")

@@ -27,7 +27,8 @@ from rapidfuzz import fuzz
 
 from extractors import fiche_patterns as P
 from extractors.echeances import find_echeance_text, parse_echeance
-from pipeline.document import Block, Document
+from extractors.textfold import fold, fold_map
+from schemas.document import Block, Document
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,7 @@ def _first_line_text(block: Block) -> str:
 
 
 def _is_toc(block: Block) -> bool:
-    return bool(block.style.get("toc")) or bool(_TOC_TAIL.search(block.text or ""))
+    return block.toc or bool(_TOC_TAIL.search(block.text or ""))
 
 
 def _is_text(block: Block) -> bool:
@@ -91,7 +92,7 @@ def _excluded_start(block: Block, settings: FicheSettings) -> tuple[bool, bool] 
     text = P.clean(block.text)
     if len(text) > settings.max_section_heading_chars:
         return None
-    folded = P.fold(text)
+    folded = fold(text)
     for pattern, sticky in P.EXCLUDED_SECTIONS:
         if pattern.match(folded):
             return True, sticky
@@ -103,7 +104,7 @@ def _section_heading(block: Block) -> tuple[str, int, str] | None:
     if not _is_text(block) or _is_toc(block):
         return None
     text = P.clean(block.text)
-    folded = P.fold(text)
+    folded = fold(text)
     m = P.DECRET_OBJECTIVE.match(folded)
     if m and ("decret" in folded[: m.end() + 2] or block.kind == "heading"):
         return "objective", int(m.group("num")), text
@@ -114,7 +115,7 @@ def _section_heading(block: Block) -> tuple[str, int, str] | None:
 
 
 def _match_heading(text: str, allow_action: bool) -> re.Match[str] | None:
-    folded = P.fold(text)
+    folded = fold(text)
     m = P.FICHE_HEADING.match(folded)
     if m is None and allow_action:
         m = P.ACTION_HEADING.match(folded)
@@ -123,12 +124,7 @@ def _match_heading(text: str, allow_action: bool) -> re.Match[str] | None:
 
 def _orig_tail(text: str, folded_end: int) -> str:
     """The part of ``text`` after the prefix whose folded form has ``folded_end`` chars."""
-    length = 0
-    for k, char in enumerate(text):
-        if length >= folded_end:
-            return text[k:]
-        length += len(P.fold(char))
-    return ""
+    return fold_map(text).cut(folded_end)
 
 
 def _title_from(rest: str) -> str:
@@ -146,12 +142,12 @@ def _title_from(rest: str) -> str:
 def _field_of(text: str) -> tuple[str, str] | None:
     """(field, value) when ``text`` opens with a field label."""
     cleaned = P.clean(text)
-    folded = P.fold(cleaned)
+    folded = fold(cleaned)
     for name, pattern in P.FIELD_LABELS:
         m = pattern.match(folded)
         if m:
             value = _orig_tail(cleaned, m.end())
-            if name == "indicateurs" and re.match(r"^\s*[a-z]", P.fold(value)):
+            if name == "indicateurs" and re.match(r"^\s*[a-z]", fold(value)):
                 value = cleaned  # "Indicateurs de réalisation : …" is content, not a bare label
             return name, value.strip(" :*_\u00a0").strip()
     return None
@@ -220,10 +216,10 @@ def _zones(blocks: list[Block], settings: FicheSettings) -> tuple[list[bool], li
 def _is_operational_header(row: list[str]) -> bool:
     if not row:
         return False
-    first = P.fold(P.clean(row[0]))
+    first = fold(P.clean(row[0]))
     if not P.OPERATIONAL_HEADER.match(first) or P.SUMMARY_MARKERS.search(first):
         return False
-    return not any(P.PLANNING_HEADER.search(P.fold(P.clean(c))) for c in row[1:])
+    return not any(P.PLANNING_HEADER.search(fold(P.clean(c))) for c in row[1:])
 
 
 def _body_fields(blocks: list[Block]) -> set[str]:
@@ -247,7 +243,7 @@ def _split_people(values: list[str]) -> tuple[list[str], bool]:
     for value in values:
         for part in re.split(r"[;\n•▪✓]|,(?![^()]*\))", value):
             part = P.clean(part).strip(" .")
-            if part and not P.UNDEFINED_VALUES.match(P.fold(part)):
+            if part and not P.UNDEFINED_VALUES.match(fold(part)):
                 items.append(part)
     return items, not items
 
@@ -255,7 +251,7 @@ def _split_people(values: list[str]) -> tuple[list[str], bool]:
 def _column_roles(header: list[str]) -> dict[str, int]:
     roles: dict[str, int] = {}
     for j, cell in enumerate(header):
-        folded = P.fold(P.clean(cell))
+        folded = fold(P.clean(cell))
         for role, pattern in P.COLUMN_ROLES:
             if role not in roles and pattern.search(folded):
                 roles[role] = j
@@ -283,12 +279,12 @@ def _table_rows(block: Block, roles: dict[str, int], header: list[str] | None) -
             continue  # header repeated on the next page
         if all(P.EMPTY_CELL.match(P.clean(c)) for c in row):
             continue
-        first = P.fold(_cell(row, 0))
+        first = fold(_cell(row, 0))
         if len(first) >= 4 and any(first == c or first in c for c in spilled):
             continue  # a row of the nested table, echoed after its host row
         extra = [_cell(row, j) for j in range(width, len(row))]
-        spilled = {P.fold(c) for c in extra if c}
-        spilled.add(" ".join(P.fold(_cell(row, j)) for j in range(1, len(row))))
+        spilled = {fold(c) for c in extra if c}
+        spilled.add(" ".join(fold(_cell(row, j)) for j in range(1, len(row))))
         tail = next((c for c in reversed(extra or [_cell(row, len(row) - 1)]) if c), "")
         if ((not cells.get("echeance") or parse_echeance(cells["echeance"])[0] is None)
                 and parse_echeance(tail)[0] is not None and len(tail) < _MAX_ECHEANCE_CHARS):
@@ -325,7 +321,7 @@ def _loose_region(blocks: list[Block], settings: FicheSettings) -> tuple[Block, 
     """
     header_i = next((i for i, b in enumerate(blocks) if b.kind != "table" and b.bbox is not None
                      and b.page is not None
-                     and P.LOOSE_TABLE_HEADER.match(P.fold(P.clean(b.text)))), None)
+                     and P.LOOSE_TABLE_HEADER.match(fold(P.clean(b.text)))), None)
     if header_i is None:
         return None
     header = blocks[header_i]
@@ -334,7 +330,7 @@ def _loose_region(blocks: list[Block], settings: FicheSettings) -> tuple[Block, 
     consumed = {header.seq}
     rest = [b for b in blocks[header_i + 1:] if b.kind != "table" and b.bbox and b.page]
     for b in rest:
-        folded = P.fold(P.clean(b.text))
+        folded = fold(P.clean(b.text))
         if P.LOOSE_TABLE_HEADER.match(folded) or (
                 abs(b.bbox[1] - header.bbox[1]) <= tol and P.COLUMN_HEADER_FRAGMENT.match(folded)):
             consumed.add(b.seq)  # header fragments, or the header repeated on the next page
@@ -344,7 +340,7 @@ def _loose_region(blocks: list[Block], settings: FicheSettings) -> tuple[Block, 
                    and (page != header.page or b.bbox[1] >= header.bbox[3] - tol)]
         ends = [b.bbox[1] for b in on_page if _field_of(b.text.split("\n", 1)[0]) is not None
                 and b.bbox[0] <= left + settings.loose_column_tolerance
-                and P.fold(P.clean(b.text)).split(":")[0].strip() not in ("territoire",
+                and fold(P.clean(b.text)).split(":")[0].strip() not in ("territoire",
                                                                           "public cible")]
         end_y = min(ends) if ends else float("inf")
         region.extend(b for b in on_page if b.bbox[1] < end_y)
@@ -472,7 +468,7 @@ def _placements(blocks: list[Block], owned: set[int], accepted_heads: set[int],
     cur: int | None = None
 
     def note(text: str, where: str) -> None:
-        m = P.FICHE_HEADING.match(P.fold(text))
+        m = P.FICHE_HEADING.match(fold(text))
         if m is None or not m.group("num").isdigit() or m.group("suffix"):
             return
         num = int(m.group("num"))
@@ -492,7 +488,7 @@ def _placements(blocks: list[Block], owned: set[int], accepted_heads: set[int],
             for row in block.rows:
                 cells = [P.clean(c) for c in row]
                 for j, cell in enumerate(cells):
-                    folded = P.fold(cell)
+                    folded = fold(cell)
                     if P.OBJECTIVE_LOOSE.match(folded):
                         cur = int(P.OBJECTIVE_LOOSE.match(folded).group("num"))
                     elif P.FICHE_HEADING.match(folded):
@@ -502,7 +498,7 @@ def _placements(blocks: list[Block], owned: set[int], accepted_heads: set[int],
                         break
             continue
         text = P.clean(block.text or "")
-        folded = P.fold(text)
+        folded = fold(text)
         if _is_toc(block):
             m = P.OBJECTIVE_LOOSE.match(folded)
             if m:
@@ -522,8 +518,8 @@ def _placements(blocks: list[Block], owned: set[int], accepted_heads: set[int],
 
 
 def _content_priority(text: str) -> tuple[int | None, str | None]:
-    folded = P.fold(text)
-    scores = {p: [k for k in kws if P.fold(k) in folded] for p, kws in P.PRIORITY_KEYWORDS.items()}
+    folded = fold(text)
+    scores = {p: [k for k in kws if fold(k) in folded] for p, kws in P.PRIORITY_KEYWORDS.items()}
     best = max(scores, key=lambda p: (len(scores[p]), -p))
     if not scores[best]:
         return None, None
@@ -645,7 +641,7 @@ def _emit(doc: Document, cand: _Candidate, end: int, order: int, result: FicheEx
     for v in pool:
         if v and v != title and v not in title_variants and (
                 v == (sub.title if sub else None)
-                or fuzz.token_set_ratio(P.fold(v), P.fold(title)) >= settings.variant_min_score):
+                or fuzz.token_set_ratio(fold(v), fold(title)) >= settings.variant_min_score):
             title_variants.append(v)
 
     pilotes, pil_undef = _split_people(fields.get("pilotes", []))
@@ -704,7 +700,7 @@ def _links(number: int, blocks: list[Block], skip: set[int], result: FicheExtrac
         if block.seq in skip:
             continue
         text = P.clean(block.text or "")
-        for m in P.FICHE_REFERENCE.finditer(P.fold(text)):
+        for m in P.FICHE_REFERENCE.finditer(fold(text)):
             target = int(m.group("num"))
             if target == number or (target, block.seq) in seen:
                 continue

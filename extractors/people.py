@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from pipeline.document import Document
+from schemas.document import Document
 
 
 @dataclass(frozen=True)

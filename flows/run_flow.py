@@ -5,18 +5,21 @@ from __future__ import annotations
 import platform
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib.metadata import version
 from typing import Any
 
+import pyarrow as pa
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import CacheKeyFnPolicy
 from prefect.logging import get_logger
 
 from flows.api_server import temporary_server
 from flows.runners import in_worker_process, task_runner_for, worker_processes
-from pipeline.assemble import assemble_tables
+from pipeline.analytics.duckdb_views import build_duckdb
+from pipeline.analytics.profiles import build_profiles
 from pipeline.config import (
     PIPELINE_VERSION,
     SOURCES_FILE,
@@ -24,13 +27,15 @@ from pipeline.config import (
     code_fingerprint,
     dataset_fingerprint,
 )
-from pipeline.fetch import FetchError
-from pipeline.history import unchanged_dataset
-from pipeline.ingest import Ingested, split_duplicates
-from pipeline.lock import output_lock
-from pipeline.outputs import describe, resolve_output
-from pipeline.publish import publish, republish_unchanged
-from pipeline.sources import Source, load_sources_file, sources_from_folder
+from pipeline.dataset.assemble import Rows, collect_rows, to_tables
+from pipeline.dataset.history import unchanged_dataset
+from pipeline.dataset.lock import output_lock
+from pipeline.dataset.outputs import describe, resolve_output
+from pipeline.dataset.publish import publish, republish_unchanged
+from pipeline.dedup.passages import mark_repeats
+from pipeline.ingest.fetch import FetchError
+from pipeline.ingest.raw_store import Ingested, split_duplicates
+from pipeline.ingest.sources import Source, load_sources_file, sources_from_folder
 from pipeline.stages import (
     DocResult,
     crashed,
@@ -149,8 +154,8 @@ def _run_locked(settings: Settings) -> RunSummary:
                 value = crashed(item, str(value))
                 value.run_id = run_id
         results.append(value)
-    tables = assemble_tables(results, quarantine, previous=settings.out,
-                             source_ids=[s.id for s in sources])
+    tables = build_tables(results, quarantine, previous=settings.out,
+                          source_ids=[s.id for s in sources], dedup=dedup_task)
     summary = RunSummary(run_id=run_id, out=describe(settings.out), n_sources=len(sources))
     summary.counts = {name: t.num_rows for name, t in tables.items()}
     summary.n_documents = summary.counts["documents"]
@@ -159,11 +164,28 @@ def _run_locked(settings: Settings) -> RunSummary:
     summary.n_reused = len(results) - summary.n_processed
     summary.quarantined = tables["quarantine"].to_pylist()
     summary.seconds = round(time.perf_counter() - started, 2)
-    publish(tables, settings.out, manifest=_manifest(summary, settings, sources))
+    publish(tables, settings.out, manifest=_manifest(summary, settings, sources),
+            finish=build_duckdb)
     logger.info("published %d documents (%d processed, %d unchanged), %d passages in %.1f s",
                 summary.n_documents, summary.n_processed, summary.n_reused, summary.n_passages,
                 summary.seconds)
     return summary
+
+
+@task(name="dedup")
+def dedup_task(rows: Rows) -> Rows:
+    """Mark repeated passages across the run (clusters, canonical, spans)."""
+    return mark_repeats(rows)
+
+
+def build_tables(results: list[DocResult], quarantine: list[dict[str, Any]],
+                 previous: str | None = None, source_ids: list[str] | None = None,
+                 dedup: Callable[[Rows], Rows] = mark_repeats) -> dict[str, pa.Table]:
+    """The run's stages after extraction: collect rows (with history), dedup, profiles."""
+    rows = collect_rows(results, quarantine, previous=previous, source_ids=source_ids)
+    rows = dedup(rows)
+    rows["ptsm_profiles"] = build_profiles(rows)
+    return to_tables(rows)
 
 
 def _unchanged_dataset(settings: Settings, ingested: list[Ingested]) -> dict[str, Any] | None:
@@ -188,7 +210,8 @@ def _republish(settings: Settings, sources: list[Source], run_id: str, started: 
     summary.seconds = round(time.perf_counter() - started, 2)
     since = previous.get("unchanged_since") or previous["run_id"]
     republish_unchanged(settings.out, {**_manifest(summary, settings, sources),
-                                       "unchanged_since": since, "tables": summary.counts})
+                                       "unchanged_since": since, "tables": summary.counts},
+                         finish=build_duckdb)
     get_run_logger().info("nothing changed since run %s: %d documents republished without "
                           "reading or extracting them, in %.1f s", since, n_documents,
                           summary.seconds)

@@ -9,9 +9,9 @@ import sys
 from pathlib import Path
 
 from pipeline.config import DEFAULT_OUT, DEFAULT_RAW, SOURCES_FILE, TASK_RUNNERS, Settings
-from pipeline.lock import LockedError
-from pipeline.outputs import MANIFEST, OutputError, resolve_output
-from pipeline.sources import SourcesError
+from pipeline.dataset.lock import LockedError
+from pipeline.dataset.outputs import MANIFEST, OutputError, resolve_output
+from pipeline.ingest.sources import SourcesError
 
 USAGE_ERROR = 2
 
@@ -164,7 +164,7 @@ def _require_dataset(out: str) -> Path:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from pipeline.validate import format_problems, validate_dataset
+    from pipeline.dataset.validate import format_problems, validate_dataset
 
     out = _require_dataset(args.out)
     problems = validate_dataset(out)
@@ -173,7 +173,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from pipeline.report import build_report
+    from pipeline.analytics.report import build_report
 
     out = _require_dataset(args.out)
     print(f"report written to {build_report(out)}")
@@ -181,7 +181,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from pipeline.export import export_dataset
+    from pipeline.analytics.export import export_dataset
 
     out = _require_dataset(args.out)
     try:
@@ -195,7 +195,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from pipeline.evaluate import (
+    from evaluation.evaluate import (
         FICHES_GOLD,
         GOVERNANCE_GOLD,
         format_evaluation,

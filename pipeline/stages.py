@@ -18,10 +18,10 @@ from extractors.facts import extract_facts
 from extractors.fiches import extract_fiches
 from extractors.people import extract_people
 from pipeline.config import Settings
-from pipeline.document import Document
-from pipeline.ingest import Ingested, IngestError, ingest_source
+from pipeline.ingest.raw_store import Ingested, IngestError, ingest_source
+from pipeline.ingest.sources import Source
 from pipeline.readers import ReaderError, read_document
-from pipeline.sources import Source
+from schemas.document import Document
 from schemas.vocabularies import UNKNOWN_DEPARTMENT
 
 

@@ -1,15 +1,15 @@
 """Integrity rules of the published dataset: keys, foreign keys, vocabularies, ranges.
 
-Data, not code: `pipeline.validate` checks them and `schemas.dictionary` documents them,
-so the data dictionary and the validator cannot disagree.
+Data, not code: `pipeline.dataset.validate` checks them and `pipeline.analytics.dictionary`
+documents them, so the data dictionary and the validator cannot disagree.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from schemas.document import BLOCK_KINDS
 from schemas.vocabularies import (
-    BLOCK_KINDS,
     DATE_PRECISIONS,
     DOCUMENT_STATUSES,
     EVENT_TYPES,

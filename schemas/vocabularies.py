@@ -43,5 +43,4 @@ METRICS: dict[str, str] = {
 DOCUMENT_STATUSES = ("ok", "partial", "failed")
 DATE_PRECISIONS = ("day", "month", "year")
 OBJECTIVE_KINDS = ("strategique", "operationnel")
-BLOCK_KINDS = ("heading", "paragraph", "list_item", "table", "caption")
 UNKNOWN_DEPARTMENT = "__unknown__"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from pipeline.document import Block, Document, finalize_blocks
+from schemas.document import Block, Document, finalize_blocks
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SEEDS = {"000_e1345697ca92cb41.txt": "seed000", "001_64674333845bad9d.txt": "seed001",

@@ -5,7 +5,7 @@ import re
 from governance_helpers import FIXTURES, document_from_lines, seed_document
 
 from extractors.acronyms import extract_acronyms, glossary_entries, inline_definitions
-from pipeline.document import Block, Document, finalize_blocks
+from schemas.document import Block, Document, finalize_blocks
 
 
 def test_mayenne_glossary_is_complete() -> None:

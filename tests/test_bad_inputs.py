@@ -17,7 +17,7 @@ import pytest
 from conftest import FIXTURES, ROOT, SAMPLES, run_cli
 from http_server import Redirect, serve_folder
 
-from pipeline.sniff import sniff_media_type
+from pipeline.ingest.sniff import sniff_media_type
 
 BAD = FIXTURES / "bad"
 MAX_PAGES = 10  # too_many_pages.pdf has 12

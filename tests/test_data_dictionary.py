@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from schemas.dictionary import DICTIONARY_PATH, render_dictionary
+from pipeline.analytics.dictionary import DICTIONARY_PATH, render_dictionary
 from schemas.tables import SCHEMA_VERSION, SCHEMAS, TABLES, field_description
 from schemas.vocabularies import EVENT_TYPES, METRICS, PRIORITIES
 
@@ -13,7 +13,7 @@ from schemas.vocabularies import EVENT_TYPES, METRICS, PRIORITIES
 def test_committed_dictionary_is_up_to_date() -> None:
     committed = DICTIONARY_PATH.read_text(encoding="utf-8")
     assert committed == render_dictionary(), (
-        "docs/data-dictionary.md is stale: run `.venv/bin/python -m schemas.dictionary`")
+        "docs/data-dictionary.md is stale: run `.venv/bin/python -m pipeline.analytics.dictionary`")
 
 
 def test_every_table_field_and_vocabulary_value_is_documented() -> None:
@@ -34,7 +34,7 @@ def test_every_table_field_and_vocabulary_value_is_documented() -> None:
 
 
 def test_check_mode_of_the_generator() -> None:
-    proc = subprocess.run([sys.executable, "-m", "schemas.dictionary", "--check"],
+    proc = subprocess.run([sys.executable, "-m", "pipeline.analytics.dictionary", "--check"],
                           capture_output=True, text=True, cwd=DICTIONARY_PATH.parents[1])
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "up to date" in proc.stdout

@@ -15,9 +15,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pipeline.dedup import DedupSettings, dedup_passages
-from pipeline.dedup_repeat import clean_internal_repeats
-from pipeline.textnorm import cell_spans, match_key, numbers_in, sentence_spans
+from pipeline.dedup.passages import DedupSettings, dedup_passages
+from pipeline.dedup.repeat import clean_internal_repeats
+from pipeline.dedup.textnorm import cell_spans, match_key, numbers_in, sentence_spans
 
 FIXTURES = Path(__file__).parent / "fixtures" / "text"
 

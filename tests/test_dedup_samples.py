@@ -11,7 +11,7 @@ from conftest import Run
 from rapidfuzz import fuzz
 from test_dedup import FIXTURES, SEED000_MUST_NOT, SEED004_MUST_CLUSTER, SEED004_MUST_NOT
 
-from pipeline.textnorm import match_key
+from pipeline.dedup.textnorm import match_key
 
 
 @pytest.fixture(scope="module")

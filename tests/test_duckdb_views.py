@@ -11,8 +11,8 @@ import pyarrow.parquet as pq
 import pytest
 from fixtures.synthetic_dataset import make_synthetic_dataset, synthetic_rows
 
-from pipeline.duckdb_views import ANALYST_VIEWS, DUCKDB_FILE, build_duckdb
-from pipeline.publish import publish, to_arrow
+from pipeline.analytics.duckdb_views import ANALYST_VIEWS, DUCKDB_FILE, build_duckdb
+from pipeline.dataset.publish import publish, to_arrow
 from schemas.tables import SCHEMAS, TABLES
 
 
@@ -86,7 +86,8 @@ def test_each_publication_has_its_views_and_a_copy_can_be_repointed(tmp_path: Pa
     out = make_synthetic_dataset(tmp_path / "curated")
     rows = synthetic_rows()
     rows["fiches"] = rows["fiches"][:2]
-    publish({name: to_arrow(name, r) for name, r in rows.items()}, out, {"schema_version": "1"})
+    publish({name: to_arrow(name, r) for name, r in rows.items()}, out, {"schema_version": "1"},
+            finish=build_duckdb)
     # publish builds the views of the new snapshot; out/ptsm.duckdb is the current one
     with duckdb.connect(str(out / "ptsm.duckdb"), read_only=True) as con:
         assert con.execute("select count(*) from fiches").fetchone()[0] == 2

@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 from governance_helpers import SEEDS, governance_gold, seed_document
 
-from extractors.evaluation_governance import score_governance
+from evaluation.governance import score_governance
 from extractors.events import events_in_sentence, extract_events
 from extractors.facts import extract_facts
 

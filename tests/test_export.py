@@ -10,7 +10,7 @@ import pyarrow as pa
 import pytest
 from fixtures.synthetic_dataset import make_synthetic_dataset
 
-from pipeline.export import ExportSettings, export_dataset, sheet_name, write_xlsx
+from pipeline.analytics.export import ExportSettings, export_dataset, sheet_name, write_xlsx
 from schemas.tables import SCHEMAS, TABLES
 
 

@@ -3,7 +3,7 @@
 import pytest
 from governance_helpers import SEEDS, governance_gold, seed_document
 
-from extractors.evaluation_governance import score_governance
+from evaluation.governance import score_governance
 from extractors.facts import extract_facts, facts_in_sentence, number_value
 from schemas.vocabularies import METRICS
 

@@ -29,7 +29,7 @@ from http_server import (
 )
 
 from pipeline.config import Settings
-from pipeline.fetch import (
+from pipeline.ingest.fetch import (
     FetchError,
     FetchSettings,
     FetchValidators,
@@ -38,7 +38,7 @@ from pipeline.fetch import (
     fetch,
     fetch_settings_from,
 )
-from pipeline.netguard import AddressPolicy, blocked_reason, checked_addresses
+from pipeline.ingest.netguard import AddressPolicy, blocked_reason, checked_addresses
 
 PDF = b"%PDF-1.4\n% a tiny test document\n%%EOF\n"
 LOCAL = FetchSettings(allowed_hosts=frozenset({"127.0.0.1"}), timeout_s=5, total_timeout_s=10)

@@ -10,9 +10,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from extractors.evaluation_fiches import evaluate_fiches, main
+from evaluation.fiches import evaluate_fiches, main
 from extractors.fiches import FicheExtraction, extract_fiches
-from pipeline.document import Block, Document, finalize_blocks
+from schemas.document import Block, Document, finalize_blocks
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -63,7 +63,7 @@ def seed_document(path: Path = SEED) -> Document:
             in_toc = False
         elif in_toc and re.search(r"\s\d{1,3}$", text):
             page = int(text.rsplit(None, 1)[-1])
-            blocks.append(Block("paragraph", text, style={"toc": True, "toc_page": page}))
+            blocks.append(Block("paragraph", text, toc_page=page))
             continue
         if re.match(r"^Fiche action n°\s*\d", text) or re.match(r"^Objectif \d du décret", text):
             blocks.append(Block("heading", text, level=2 if text.startswith("Fiche") else 1))
@@ -127,7 +127,7 @@ def test_seed_no_fiche_from_toc_summaries_plans_or_annexes(seed: FicheExtraction
     assert len(set(starts)) == 30 and max(starts) < plan
     for seq in starts:
         block = doc.blocks[seq]
-        assert block.kind != "table" and not block.style.get("toc")
+        assert block.kind != "table" and not block.toc
         assert block.text.startswith("Fiche action n°")
 
 

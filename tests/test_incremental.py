@@ -16,8 +16,8 @@ import pytest
 from conftest import ROOT, SAMPLES, run_cli
 from http_server import FailThen, File, Status, serve_folder
 
-from pipeline.lock import LockedError, output_lock
-from pipeline.publish import snapshots_dir
+from pipeline.dataset.lock import LockedError, output_lock
+from pipeline.dataset.publish import snapshots_dir
 
 PAGES = ["ptsm35-composition-du-ptsm.html", "ct-sante-idf-arrete-ptsm77.html",
          "ptsm-methode-co-construction.html"]

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.document import Block, Document
 from pipeline.readers.errors import ReaderError
 from pipeline.readers.pdf import PdfSettings, read_pdf
 from pipeline.readers.pdf_blocks import (
@@ -19,6 +18,7 @@ from pipeline.readers.pdf_blocks import (
     toc_entry,
 )
 from pipeline.readers.pdf_layout import Line, join_lines
+from schemas.document import Block, Document
 
 FIX = Path(__file__).resolve().parent / "fixtures" / "pdf"
 SAMPLE = Path(__file__).resolve().parents[1] / "data/raw/samples/ptsm53-feuille-de-route.pdf"
@@ -158,8 +158,8 @@ def test_running_headers_footers_and_page_numbers_removed():
 
 def test_toc_lines_keep_title_and_page():
     doc = read("toc.pdf")
-    toc = [b for b in doc.blocks if b.style.get("toc")]
-    assert [(b.text, b.style["toc_page"]) for b in toc] == [
+    toc = [b for b in doc.blocks if b.toc]
+    assert [(b.text, b.toc_page) for b in toc] == [
         ("INTRODUCTION", 6),
         ("Fiche action n°1 : Sensibiliser les professionnels", 14),
         ("Fiche action n°2 : Recenser et faire connaître les outils de e-santé mentale "
@@ -168,7 +168,7 @@ def test_toc_lines_keep_title_and_page():
         ("PLANNINGS PREVISIONNELS DES ACTIONS RETENUES POUR UNE MISE EN ŒUVRE 2019-2020", 71),
     ]
     assert all(b.kind == "paragraph" and "...." not in b.text for b in toc)
-    assert find(doc, "Un paragraphe qui suit").style.get("toc") is None
+    assert not find(doc, "Un paragraphe qui suit").toc
 
 
 def test_table_continued_with_repeated_header_and_split_row():
@@ -364,10 +364,10 @@ def test_sample_tables_crossing_pages_are_joined(sample):
 
 @needs_sample
 def test_sample_toc_and_superscript(sample):
-    toc = [b for b in sample.blocks if b.style.get("toc")]
+    toc = [b for b in sample.blocks if b.toc]
     assert len(toc) >= 30
     fiche1 = next(b for b in toc if b.text.startswith("Fiche action n°1 :"))
-    assert fiche1.style["toc_page"] == 14
+    assert fiche1.toc_page == 14
     assert not any(re.search(r"\. \. \.|\.\.\.\.", b.text) for b in toc)
     assert "1er février 2019" in sample.text
 

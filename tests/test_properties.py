@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 from extractors.dates import find_dates, parse_french_date
 from extractors.departments import detect_department, load_departments
 from extractors.echeances import parse_echeance
-from pipeline.textnorm import fold, match_key, numbers_in
+from extractors.textfold import fold
+from pipeline.dedup.textnorm import match_key, numbers_in
 
 # the same examples on every run, so CI never turns red on a new random draw; set
 # PTSM_HYPOTHESIS_EXPLORE=1 to draw new ones (a failure found then becomes a unit test)

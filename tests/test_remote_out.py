@@ -16,12 +16,12 @@ from conftest import ROOT, Run, run_cli
 from fixtures.synthetic_dataset import synthetic_rows
 from moto import server as moto_server  # a real S3 API on 127.0.0.1
 
-import pipeline.publish as publish_module
+import pipeline.dataset.publish as publish_module
 from pipeline.cli import main
-from pipeline.history import merge_history, previous_rows
-from pipeline.lock import LockedError, lock_path, output_lock
-from pipeline.outputs import POINTER, published_dataset, redact, resolve_output
-from pipeline.publish import publish, read_table, to_arrow
+from pipeline.dataset.history import merge_history, previous_rows
+from pipeline.dataset.lock import LockedError, lock_path, output_lock
+from pipeline.dataset.outputs import POINTER, published_dataset, redact, resolve_output
+from pipeline.dataset.publish import publish, read_table, to_arrow
 from schemas.tables import TABLES, is_partitioned
 
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",

@@ -11,8 +11,9 @@ import pytest
 from fixtures.synthetic_dataset import make_synthetic_dataset
 from PIL import Image
 
-from pipeline.publish import publish
-from pipeline.report import build_report
+from pipeline.analytics.duckdb_views import build_duckdb
+from pipeline.analytics.report import build_report
+from pipeline.dataset.publish import publish
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -70,7 +71,7 @@ def test_report_on_the_published_samples(sample_run, tmp_path: Path) -> None:
 
 
 def test_report_on_an_empty_dataset(tmp_path: Path) -> None:
-    out = publish({}, tmp_path / "empty", {"schema_version": "1"})
+    out = publish({}, tmp_path / "empty", {"schema_version": "1"}, finish=build_duckdb)
     html = build_report(out, tmp_path / "r.html").read_text(encoding="utf-8")
     assert "No fiche action in this dataset yet." in html
     assert "No governance milestone in this dataset yet." in html

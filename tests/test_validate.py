@@ -12,8 +12,8 @@ import pyarrow.parquet as pq
 import pytest
 from fixtures.synthetic_dataset import make_synthetic_dataset
 
-from pipeline.publish import read_table
-from pipeline.validate import Problem, format_problems, validate_dataset
+from pipeline.dataset.publish import read_table
+from pipeline.dataset.validate import Problem, format_problems, validate_dataset
 
 
 @pytest.fixture(scope="module")
@@ -137,7 +137,7 @@ def test_rows_listed_are_capped(copy: Path) -> None:
     table = table.set_column(table.schema.get_field_index("kind"), "kind",
                              pa.array(["chapter"] * table.num_rows))
     pq.write_table(table, path)
-    from pipeline.validate import ValidationSettings
+    from pipeline.dataset.validate import ValidationSettings
 
     problems = validate_dataset(copy, ValidationSettings(max_rows_per_check=2))
     assert [p.row is None for p in problems] == [False, False, True]

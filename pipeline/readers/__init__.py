@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pipeline.document import Document
+from pipeline.ingest.sniff import DOCX, HTML, PDF, TEXT
 from pipeline.readers.errors import ReaderError
-from pipeline.sniff import DOCX, HTML, PDF, TEXT
+from schemas.document import Document
 
 
 def read_document(path: Path, media_type: str, *, source_uri: str, doc_id: str) -> Document:

@@ -37,8 +37,8 @@ from docx.opc.exceptions import PackageNotFoundError
 from docx.styles.style import BaseStyle
 from lxml import etree
 
-from pipeline.document import Block, Document, finalize_blocks
 from pipeline.readers.errors import ReaderError
+from schemas.document import Block, Document, finalize_blocks
 
 DOCX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 

@@ -28,10 +28,10 @@ import lxml
 import lxml.html
 from lxml import etree
 
-from pipeline.document import Block, Document, finalize_blocks
 from pipeline.readers import html_selectors as sel
 from pipeline.readers.errors import ReaderError
 from pipeline.readers.text import decode_bytes, read_bytes_checked
+from schemas.document import Block, Document, finalize_blocks
 
 HTML_MEDIA_TYPE = "text/html"
 

@@ -23,7 +23,6 @@ from pdfminer.pdfdocument import PDFEncryptionError, PDFXRefFallback
 from pdfminer.psparser import PSException
 from pdfplumber.utils.exceptions import PdfminerException
 
-from pipeline.document import Block, Document, finalize_blocks
 from pipeline.readers.errors import ReaderError
 from pipeline.readers.pdf_blocks import (
     BlockSettings,
@@ -55,6 +54,7 @@ from pipeline.readers.pdf_tables import (
     ruled_tables,
     text_tables,
 )
+from schemas.document import Block, Document, finalize_blocks
 
 PDF_MEDIA_TYPE = "application/pdf"
 
@@ -364,7 +364,7 @@ def _build_blocks(pages: list[PageResult], settings: PdfSettings) -> list[Block]
             bbox = (min(ln.x0 for ln in raw.lines), min(ln.top for ln in raw.lines),
                     max(ln.x1 for ln in raw.lines), max(ln.bottom for ln in raw.lines))
             blocks.append(Block(kind=c.kind, text=c.text, page=p.number, bbox=_round(bbox),
-                                style=c.style))
+                                style=c.style, toc_page=c.toc_page))
     _assign_levels(blocks, bs)
     return _join_tables(blocks, tables_of, settings.tables)
 

@@ -235,6 +235,7 @@ class Classified:
     size: float
     bold: bool
     style: dict
+    toc_page: int | None = None  # a table-of-contents entry: the page it points to
 
 
 def classify(raw: RawBlock, body_size: float, settings: BlockSettings) -> Classified:
@@ -253,8 +254,7 @@ def classify(raw: RawBlock, body_size: float, settings: BlockSettings) -> Classi
     if raw.kind == "toc":
         title = toc_entry(lines[-1].text, need_letter=len(lines) == 1)
         texts = [ln.text for ln in lines[:-1]] + [title[0] if title else lines[-1].text]
-        style.update(toc=True, toc_page=raw.toc_page)
-        return Classified("paragraph", join_lines(texts), size, bold, style)
+        return Classified("paragraph", join_lines(texts), size, bold, style, raw.toc_page)
     text = join_lines([ln.text for ln in lines])
     kind = "heading" if _is_heading(text, len(lines), size, bold, body_size, settings) \
         else "paragraph"

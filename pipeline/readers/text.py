@@ -12,8 +12,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.document import Block, Document, finalize_blocks
 from pipeline.readers.errors import ReaderError
+from schemas.document import Block, Document, finalize_blocks
 
 TEXT_MEDIA_TYPE = "text/plain"
 

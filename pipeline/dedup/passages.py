@@ -2,11 +2,11 @@
 
 Recipe (a pure function over a DataFrame, no I/O):
 
-1. Each passage gets a match key (:func:`pipeline.textnorm.match_key`): Unicode, case,
+1. Each passage gets a match key (:func:`pipeline.dedup.textnorm.match_key`): Unicode, case,
    accents, whitespace, punctuation, typographic quotes and dashes, list enumerators and
    common OCR confusions normalised. The stored ``text`` is untouched.
 2. Passages with the same key are one *variant*. Variants are blocked with MinHash LSH
-   (:mod:`pipeline.dedup_minhash`) and candidate pairs are scored with rapidfuzz
+   (:mod:`pipeline.dedup.minhash`) and candidate pairs are scored with rapidfuzz
    (``fuzz.ratio`` on the keys, vectorised with ``process.cpdist``). A pair is accepted when
    the score reaches the threshold (stricter for short keys) *and* both keys carry the same
    numbers in the same order (fiche numbers, years, counts: "n°24" never merges with "n°27").
@@ -19,7 +19,7 @@ Recipe (a pure function over a DataFrame, no I/O):
 4. Boilerplate: a cluster of at least ``boilerplate_min_size`` passages whose canonical key
    is shorter than ``boilerplate_max_chars`` ("Créer un groupe pilote").
 5. Internal repeats ("… dispositif Assure un appui … dispositif", "23 23 actions") are
-   flagged and removed in ``text_clean`` (:mod:`pipeline.dedup_repeat`).
+   flagged and removed in ``text_clean`` (:mod:`pipeline.dedup.repeat`).
 6. Partial repeats: sentences (cells, in tables) of multi-sentence passages (and
    single-sentence passages) are matched the same way; when a sentence occurs in passages
    of different clusters, a row of ``spans`` records that ``passage_id[start:end]`` repeats
@@ -34,12 +34,13 @@ import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz, process
 
-from pipeline.dedup_minhash import (
+from pipeline.dedup.minhash import (
     connected_components,
     document_frequency,
     key_words,
@@ -48,8 +49,8 @@ from pipeline.dedup_minhash import (
     unique_sorted,
     word_token_hashes,
 )
-from pipeline.dedup_repeat import RepeatSettings, clean_internal_repeats
-from pipeline.textnorm import (
+from pipeline.dedup.repeat import RepeatSettings, clean_internal_repeats
+from pipeline.dedup.textnorm import (
     STOPWORDS,
     cell_spans,
     match_keys,
@@ -423,3 +424,21 @@ def find_partial_repeats(df: pd.DataFrame, settings: DedupSettings) -> pd.DataFr
         "similarity": np.round(sim, 2),
     })
     return spans.reset_index(drop=True)
+
+
+DEDUP_COLUMNS = ("cluster_id", "is_canonical", "similarity", "is_boilerplate",
+                 "has_internal_repeat", "text_clean")
+
+
+def mark_repeats(rows: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
+    """The dedup stage: fuzzy dedup over all passages of a run. Adds the cluster marks
+    to every passage and fills `passage_clusters` and `passage_repeats`; deletes nothing."""
+    passages = rows["passages"]
+    if not passages:
+        return rows
+    result = dedup_passages(pd.DataFrame(passages))
+    added = result.passages[list(DEDUP_COLUMNS)].to_dict("records")  # same order as input
+    marked = [{**row, **extra} for row, extra in zip(passages, added, strict=True)]
+    return {**rows, "passages": marked,
+            "passage_clusters": result.clusters.to_dict("records"),
+            "passage_repeats": result.spans.to_dict("records")}

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from pipeline.outputs import resolve_output
+from pipeline.dataset.outputs import resolve_output
 
 
 class LockedError(Exception):

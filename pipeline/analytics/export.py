@@ -23,7 +23,7 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
-from pipeline.publish import read_table
+from pipeline.dataset.publish import read_table
 from schemas.tables import SCHEMAS, TABLES
 
 FORMATS = ("csv", "xlsx")

@@ -8,8 +8,8 @@ from typing import Any
 
 import pandas as pd
 
-from extractors.evaluation_fiches import evaluate_published, format_scores
-from extractors.evaluation_governance import score_governance
+from evaluation.fiches import evaluate_published, format_scores
+from evaluation.governance import score_governance
 from schemas.vocabularies import UNKNOWN_DEPARTMENT
 
 GOLD_DIR = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "gold"

@@ -11,7 +11,7 @@ Per field, precision = correct / predicted and recall = correct / gold:
 - ``echeance_text`` / ``echeance_dates``: matched rows whose échéance text / (start, end)
   equal the gold ones.
 
-``python -m extractors.evaluation_fiches --out data/curated --gold tests/fixtures/gold/...``
+``python -m evaluation.fiches --out data/curated --gold tests/fixtures/gold/...``
 scores every document of the gold's département found in the published tables.
 """
 
@@ -30,7 +30,8 @@ import pandas as pd
 from rapidfuzz import fuzz
 from rapidfuzz.distance import LCSseq
 
-from extractors.fiche_patterns import clean, fold
+from extractors.fiche_patterns import clean
+from extractors.textfold import fold
 
 
 @dataclass(frozen=True)

@@ -42,7 +42,7 @@ class Problem:
     """One thing wrong with the dataset.
 
     `row` is the 0-based position of the row in the table as read by
-    `pipeline.publish.read_table` or `pandas.read_parquet(<out>/<table>)`; `file` is the
+    `pipeline.dataset.publish.read_table` or `pandas.read_parquet(<out>/<table>)`; `file` is the
     Parquet file holding it (relative to the dataset folder) and `file_row` its position
     there. `column`, `row` and `key` are None for problems of a whole table or column.
     """

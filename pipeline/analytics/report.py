@@ -5,9 +5,9 @@
 Sections: overview per département, the ptsm_profiles table, fiches per décret priority
 (stacked bars), priority coverage (heat map), milestones timeline, most frequent partner
 organisations, data-quality notes (validation, documents not fully read, quarantine,
-fields missing per département). Charts are inline SVG (`pipeline.report_charts`); the
+fields missing per département). Charts are inline SVG (`pipeline.analytics.report_charts`); the
 page loads nothing from anywhere (no script, font, image or stylesheet URL) and works
-offline. Data comes from the analyst views of `pipeline.duckdb_views`, created in an
+offline. Data comes from the analyst views of `pipeline.analytics.duckdb_views`, created in an
 in-memory DuckDB (the report never locks `ptsm.duckdb`).
 """
 
@@ -22,9 +22,9 @@ from typing import Any
 
 import duckdb
 
-from pipeline import report_charts as charts
-from pipeline.duckdb_views import EVENT_SHORT_LABELS, PRIORITY_SHORT_LABELS, create_views
-from pipeline.validate import validate_dataset
+from pipeline.analytics import report_charts as charts
+from pipeline.analytics.duckdb_views import EVENT_SHORT_LABELS, PRIORITY_SHORT_LABELS, create_views
+from pipeline.dataset.validate import validate_dataset
 from schemas.tables import SCHEMA_VERSION, field_description
 from schemas.vocabularies import EVENT_TYPES, PRIORITIES, UNKNOWN_DEPARTMENT
 

@@ -15,6 +15,8 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
+from extractors.textfold import fold
+
 # Typographic characters folded before anything else.
 _CHAR_MAP = str.maketrans(
     {
@@ -69,44 +71,11 @@ def _mapped(m: re.Match[str]) -> str:
     return _CHAR_MAP_STR[m.group()]
 
 
-def fold(text: str) -> str:
-    """Unicode NFKC, typographic quotes/dashes/spaces folded, ligatures expanded."""
+def typography(text: str) -> str:
+    """Unicode NFKC, typographic quotes/dashes/spaces folded, ligatures expanded; case and
+    accents kept (the OCR repairs below need the case). Case and accents go with
+    :func:`extractors.textfold.fold`."""
     return _CHAR_MAP_RE.sub(_mapped, unicodedata.normalize("NFKC", text))
-
-
-class _AccentTable(dict):
-    """str.translate table, filled lazily: a character -> itself without combining marks."""
-
-    def __missing__(self, code: int) -> str:
-        ch = chr(code)
-        base = "".join(c for c in unicodedata.normalize("NFD", ch) if not unicodedata.combining(c))
-        self[code] = base
-        return base
-
-
-class _FoldOneTable(dict):
-    """str.translate table: a character -> one lower-case, accent-less character (same
-    length, so offsets are preserved); characters that would change length stay as is."""
-
-    def __missing__(self, code: int) -> str:
-        ch = chr(code)
-        base = unicodedata.normalize("NFD", ch)[0].lower()
-        out = base if len(base) == 1 else ch
-        self[code] = out
-        return out
-
-
-_ACCENTS = _AccentTable()
-_FOLD_ONE = _FoldOneTable()
-
-
-def strip_accents(text: str) -> str:
-    return text.translate(_ACCENTS)
-
-
-def fold_same_length(text: str) -> str:
-    """Lower-case and strip accents, one output character per input character."""
-    return text.translate(_FOLD_ONE)
 
 
 def strip_enumerator(text: str) -> str:
@@ -132,13 +101,13 @@ def match_key(text: str, drop_enumerator: bool = True) -> str:
     >>> match_key("2) Répondre à l’appel à projet de TARS")
     'repondre a l appel a projet de l ars'
     """
-    s = fold(text)
+    s = typography(text)
     if drop_enumerator:
         s = strip_enumerator(s)
     if _OCR_T_FOR_L.search(s) and len(_LOWER.findall(s)) > len(_UPPER.findall(s)):
         s = _OCR_T_FOR_L.sub("l'", s)
     s = _OCR_L_APOS.sub("l'", s)
-    s = strip_accents(s).lower()
+    s = fold(s)
     s = _NON_WORD.sub(" ", s)
     return " ".join(_repair_ocr(s).split())
 
@@ -148,7 +117,7 @@ class _WordKeys(dict):
 
     def __missing__(self, token: str) -> str:
         s = _OCR_L_APOS.sub("l'", token)
-        s = _NON_WORD.sub(" ", strip_accents(s).lower())
+        s = _NON_WORD.sub(" ", fold(s))
         out = " ".join(_repair_ocr(s).split())
         self[token] = out
         return out
@@ -166,7 +135,7 @@ def match_keys(texts: Iterable[str], drop_enumerator: bool = True) -> list[str]:
     word = memo.__getitem__
     out: list[str] = []
     for text in texts:
-        s = fold(text)
+        s = typography(text)
         if drop_enumerator:
             s = strip_enumerator(s)
         if "T" in s and _OCR_T_FOR_L.search(s):

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pipeline.outputs import MANIFEST, Location, published_dataset
-from pipeline.publish import read_table
+from pipeline.dataset.outputs import MANIFEST, Location, published_dataset
+from pipeline.dataset.publish import read_table
 from schemas.tables import SCHEMAS, TABLES
 
 CARRIED_TABLES = tuple(t for t in TABLES if "doc_id" in SCHEMAS[t].names and t != "documents")

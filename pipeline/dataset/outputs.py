@@ -5,7 +5,7 @@
 `gs://bucket/prefix`, ... (credentials from the usual environment variables).
 
 - A local output (a path or a `file://` URI) is a symbolic link to its current snapshot
-  folder (`pipeline.publish`): readers open the folder itself.
+  folder (`pipeline.dataset.publish`): readers open the folder itself.
 - A remote output has no atomic rename. Its snapshots live under
   `<prefix>/snapshots/<run_id>/` and the small JSON object `<prefix>/CURRENT`
   (`run_id`, `snapshot`, `written_at`) names the current one; it is written last, so a

@@ -15,7 +15,7 @@ import pyarrow.dataset as ds
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
-from pipeline.outputs import (
+from pipeline.dataset.outputs import (
     MANIFEST,
     SNAPSHOTS,
     Location,
@@ -27,6 +27,7 @@ from schemas.tables import SCHEMAS, TABLES, is_partitioned
 from schemas.vocabularies import UNKNOWN_DEPARTMENT
 
 KEEP_SNAPSHOTS = 3
+Finish = Callable[[Path], object]  # adds files to a local snapshot before it is current
 STAGING_PREFIX = ".staging-"
 ROW_GROUP_ROWS = 64_000
 
@@ -43,15 +44,16 @@ def to_arrow(table: str, rows: Iterable[Mapping[str, Any]]) -> pa.Table:
 
 
 def publish(tables: Mapping[str, pa.Table], out: str | Path, manifest: dict[str, Any],
-            keep: int = KEEP_SNAPSHOTS) -> Path | str:
+            keep: int = KEEP_SNAPSHOTS, finish: Finish | None = None) -> Path | str:
     """Write a new snapshot of every table and switch `out` to it atomically.
 
     A local `out` (a path or a `file://` URI) is a symbolic link to
     `.<name>.snapshots/<run>/` next to it; the link is replaced in one rename at the
     very end, so a reader sees the whole previous dataset or the whole new one, and a
     crash leaves the previous one intact. A remote `out` (`s3://`, `gs://`, ...) gets
-    `<prefix>/snapshots/<run>/` and then, last, its `CURRENT` pointer (pipeline.outputs).
-    The last `keep` snapshots are kept for readers still holding the previous one.
+    `<prefix>/snapshots/<run>/` and then, last, its `CURRENT` pointer (pipeline.dataset.outputs).
+    The last `keep` snapshots are kept for readers still holding the previous one;
+    `finish` adds files to a local snapshot before it becomes current (the DuckDB views).
     Returns the local path, or the URI of a remote output.
     """
     output = resolve_output(out)
@@ -62,11 +64,11 @@ def publish(tables: Mapping[str, pa.Table], out: str | Path, manifest: dict[str,
         _prune_remote(output, keep=keep, current=snapshot)
         return output.uri
     return _publish_local(output.local_path, name, keep, lambda staging: write_snapshot(
-        tables, Location(output.filesystem, str(staging.absolute())), manifest))
+        tables, Location(output.filesystem, str(staging.absolute())), manifest), finish)
 
 
 def republish_unchanged(out: str | Path, manifest: dict[str, Any],
-                        keep: int = KEEP_SNAPSHOTS) -> Path:
+                        keep: int = KEEP_SNAPSHOTS, finish: Finish | None = None) -> Path:
     """Publish the current local dataset again as a new snapshot with `manifest` (its
     row counts included), its table files hard-linked (copied where links are
     impossible): a run that changed nothing writes no table again."""
@@ -79,7 +81,7 @@ def republish_unchanged(out: str | Path, manifest: dict[str, Any],
                 shutil.copytree(current / table, staging / table, copy_function=_link_or_copy)
         Location(output.filesystem, str(staging.absolute())).write_json(manifest, MANIFEST)
 
-    return _publish_local(output.local_path, str(manifest["run_id"]), keep, link_tables)
+    return _publish_local(output.local_path, str(manifest["run_id"]), keep, link_tables, finish)
 
 
 def _link_or_copy(src: str, dst: str) -> None:
@@ -89,9 +91,10 @@ def _link_or_copy(src: str, dst: str) -> None:
         shutil.copy2(src, dst)
 
 
-def _publish_local(out: Path, name: str, keep: int, fill: Callable[[Path], object]) -> Path:
-    """`fill` a staging folder, make it the snapshot `name`, build its DuckDB views, switch
-    the `out` link to it in one rename, prune old snapshots."""
+def _publish_local(out: Path, name: str, keep: int, fill: Callable[[Path], object],
+                   finish: Finish | None = None) -> Path:
+    """`fill` a staging folder, make it the snapshot `name`, `finish` it, switch the `out`
+    link to it in one rename, prune old snapshots."""
     snapshots = snapshots_dir(out)
     snapshots.mkdir(parents=True, exist_ok=True)
     _adopt_legacy_folder(out, snapshots)
@@ -103,9 +106,8 @@ def _publish_local(out: Path, name: str, keep: int, fill: Callable[[Path], objec
         staging.rename(snapshot)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    from pipeline.duckdb_views import build_duckdb  # views over this snapshot's files
-
-    build_duckdb(snapshot)
+    if finish is not None:
+        finish(snapshot)
     link = out.parent / f".{out.name}.link-{uuid.uuid4().hex[:8]}"
     link.symlink_to(os.path.relpath(snapshot, out.parent), target_is_directory=True)
     os.replace(link, out)

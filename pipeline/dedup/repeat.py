@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from pipeline.textnorm import fold_same_length
+from extractors.textfold import fold_map
 
 # A run of words (group 1) on one line, starting after a space (or at the start), followed by
 # spaces and the same run again. Tabs and newlines (table cells, lines) never separate copies.
@@ -67,7 +67,8 @@ def find_internal_repeats(
 ) -> list[tuple[int, int]]:
     """Character spans (start, end) of the *second* copies of immediately repeated runs."""
     settings = settings or RepeatSettings()
-    folded = fold_same_length(text)
+    mapped = fold_map(text)
+    folded = mapped.text
     spans: list[tuple[int, int]] = []
     if not _may_repeat(folded):
         return spans
@@ -77,7 +78,7 @@ def find_internal_repeats(
         if m is None:
             return spans
         if _counts(m.group(1), settings):
-            spans.append((m.end(1), m.end()))  # separator + second copy
+            spans.append(mapped.span(m.end(1), m.end()))  # separator + second copy
             pos = m.end()
         else:
             pos = m.start() + 1

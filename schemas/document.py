@@ -9,10 +9,21 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import asdict, dataclass, field
+from enum import StrEnum
 from typing import Any, Literal
 
-BlockKind = Literal["heading", "paragraph", "list_item", "table", "caption"]
-BLOCK_KINDS: tuple[str, ...] = ("heading", "paragraph", "list_item", "table", "caption")
+
+class BlockKind(StrEnum):
+    """What a block is; a `str`, so `block.kind == "table"` reads as it says."""
+
+    HEADING = "heading"
+    PARAGRAPH = "paragraph"
+    LIST_ITEM = "list_item"
+    TABLE = "table"
+    CAPTION = "caption"
+
+
+BLOCK_KINDS: tuple[str, ...] = tuple(k.value for k in BlockKind)
 DocStatus = Literal["ok", "partial", "failed"]
 
 BBox = tuple[float, float, float, float]
@@ -22,7 +33,7 @@ BBox = tuple[float, float, float, float]
 class Block:
     """One unit of layout: a heading, a paragraph, a list item, a table or a caption."""
 
-    kind: str
+    kind: BlockKind
     text: str
     level: int | None = None  # headings: 1 = top level
     page: int | None = None  # 1-based; None for HTML
@@ -32,12 +43,20 @@ class Block:
     rows: list[list[str]] | None = None  # tables: rows of cell strings, header first
     section_path: list[str] = field(default_factory=list)
     seq: int = 0
+    toc_page: int | None = None  # a table-of-contents entry: the page it points to
 
     def __post_init__(self) -> None:
         if self.kind not in BLOCK_KINDS:
             raise ValueError(f"unknown block kind {self.kind!r}")
+        self.kind = BlockKind(self.kind)
         if self.kind == "table" and self.rows is not None and not self.text:
             self.text = table_text(self.rows)
+
+
+    @property
+    def toc(self) -> bool:
+        """True for a line of a table of contents."""
+        return self.toc_page is not None
 
 
 @dataclass

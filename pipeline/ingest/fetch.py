@@ -3,7 +3,7 @@
 `fetch(url, settings, previous)` downloads one URL with httpx:
 
 - only the allowed schemes (http, https);
-- only public addresses (see `pipeline.netguard`), checked on every redirect hop and at
+- only public addresses (see `pipeline.ingest.netguard`), checked on every redirect hop and at
   connection time on the very address connected to (no DNS-rebinding window);
 - redirects followed by hand, at most `max_redirects`;
 - at most `max_bytes` (Content-Length up front, then while streaming the decoded body);
@@ -27,7 +27,7 @@ import httpcore
 import httpx
 
 from pipeline.config import PIPELINE_VERSION
-from pipeline.netguard import AddressPolicy, FetchError, check_file_source, checked_addresses
+from pipeline.ingest.netguard import AddressPolicy, FetchError, check_file_source, checked_addresses
 
 __all__ = ["FetchError", "FetchResult", "FetchSettings", "FetchValidators", "check_file_source",
            "fetch", "fetch_settings_from"]

@@ -9,16 +9,16 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.config import PIPELINE_VERSION, Settings
-from pipeline.document import doc_id_for, sha256_bytes
-from pipeline.fetch import (
+from pipeline.ingest.fetch import (
     FetchError,
     FetchValidators,
     check_file_source,
     fetch,
     fetch_settings_from,
 )
-from pipeline.sniff import EXTENSIONS, PDF, pdf_page_count, sniff_media_type
-from pipeline.sources import Source
+from pipeline.ingest.sniff import EXTENSIONS, PDF, pdf_page_count, sniff_media_type
+from pipeline.ingest.sources import Source
+from schemas.document import doc_id_for, sha256_bytes
 
 
 class IngestError(Exception):

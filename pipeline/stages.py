@@ -22,6 +22,7 @@ from pipeline.ingest.raw_store import Ingested, IngestError, ingest_source
 from pipeline.ingest.sources import Source
 from pipeline.readers import ReaderError, read_document
 from schemas.document import Document
+from schemas.rows import check_rows
 from schemas.vocabularies import UNKNOWN_DEPARTMENT
 
 
@@ -116,6 +117,7 @@ def extract_rows(doc: Document, ingested: Ingested) -> DocResult:
     by_seq = {row["seq"]: row["passage_id"] for row in passages}
     result.rows.update(governance_rows(doc, dept, by_seq))
     result.rows.update(fiche_rows(doc, dept, by_seq))
+    check_rows(result.rows)  # the contract holds here, at the document that breaks it
     return result
 
 
@@ -125,12 +127,13 @@ def fiche_rows(doc: Document, dept: str,
     extraction = extract_fiches(doc)
     ids = {f["number"]: stable_id(doc.doc_id, "fiche", f["number"]) for f in extraction.fiches}
     base = {"doc_id": doc.doc_id, "department_code": dept}
-    fiches = [{**f, **base, "fiche_id": ids[f["number"]],
+    fiches = [{**_without(f, "seq_start", "seq_end"), **base, "fiche_id": ids[f["number"]],
                "passage_id": by_seq.get(f.get("seq_start"))} for f in extraction.fiches]
-    objectives = [{**o, **base, "fiche_id": ids[o["number"]],
-                   "passage_id": by_seq.get(o.get("passage_seq"))}
+    objectives = [{**_without(o, "number", "passage_seq"), **base,
+                   "fiche_id": ids[o["number"]], "passage_id": by_seq.get(o.get("passage_seq"))}
                   for o in extraction.objectives if o["number"] in ids]
-    links = [{**link, **base, "fiche_id": ids[link["number"]],
+    links = [{**_without(link, "number", "passage_seq"), **base,
+              "fiche_id": ids[link["number"]],
               "target_fiche_id": ids.get(link["target_number"]),
               "passage_id": by_seq.get(link.get("passage_seq"))}
              for link in extraction.links if link["number"] in ids]
@@ -143,9 +146,9 @@ def governance_rows(doc: Document, dept: str,
     def rows(extracted: list[dict[str, Any]], id_column: str | None = None,
              id_parts: tuple[str, ...] = ()) -> list[dict[str, Any]]:
         out = []
-        for row in extracted:
-            row = {**row, "doc_id": doc.doc_id, "department_code": dept,
-                   "passage_id": by_seq.get(row.get("passage_seq"))}
+        for found in extracted:
+            row = {**_without(found, *EXTRACTOR_KEYS), "doc_id": doc.doc_id,
+                   "department_code": dept, "passage_id": by_seq.get(found.get("passage_seq"))}
             if id_column:
                 row[id_column] = stable_id(doc.doc_id, *(row.get(p) for p in id_parts))
             out.append(row)
@@ -159,6 +162,14 @@ def governance_rows(doc: Document, dept: str,
         "acronyms": rows(extract_acronyms(doc)),
         "people": rows(extract_people(doc)),
     }
+
+
+# Keys extractors add for the stage (provenance as a block seq, merge keys), not columns.
+EXTRACTOR_KEYS = ("passage_seq", "key", "unit")
+
+
+def _without(row: dict[str, Any], *keys: str) -> dict[str, Any]:
+    return {k: v for k, v in row.items() if k not in keys}
 
 
 def passage_rows(doc: Document, dept: str) -> list[dict[str, Any]]:

@@ -29,10 +29,16 @@ class _FoldTable(dict[int, str]):
         elif ch.isspace() and ch not in "\n\t\r":
             out = " "
         else:
-            out = "".join(c for c in unicodedata.normalize("NFKD", ch.lower())
-                          if not unicodedata.combining(c))
+            out = _base(_base(ch).lower())  # lower case can bring accents back ("İ")
+            if out != ch:  # what a decomposition gives is folded too ("℠" → "SM" → "sm")
+                out = "".join(self[ord(c)] for c in out)
         self[code] = out
         return out
+
+
+def _base(text: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", text)
+                   if not unicodedata.combining(c))
 
 
 _TABLE = _FoldTable()

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from pipeline.config import DEFAULT_OUT, DEFAULT_RAW, SOURCES_FILE, TASK_RUNNERS, Settings
 from pipeline.dataset.lock import LockedError
-from pipeline.dataset.outputs import MANIFEST, OutputError, resolve_output
+from pipeline.dataset.outputs import MANIFEST, OutputError, check_replaceable, resolve_output
 from pipeline.ingest.sources import SourcesError
 
 USAGE_ERROR = 2
@@ -86,7 +86,7 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         raise SourcesError("--dask-address needs --task-runner dask")
     roots = args.allow_root or [sources_file.parent if sources_file else raw]
     try:
-        resolve_output(args.out)
+        check_replaceable(resolve_output(args.out))
     except OutputError as exc:
         raise SourcesError(str(exc)) from exc
     return Settings(raw_dir=raw, out=args.out, sources_file=sources_file,

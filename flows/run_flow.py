@@ -34,11 +34,12 @@ from pipeline.dataset.outputs import describe, resolve_output
 from pipeline.dataset.publish import publish, republish_unchanged
 from pipeline.dedup.passages import mark_repeats
 from pipeline.ingest.fetch import FetchError
-from pipeline.ingest.raw_store import Ingested, split_duplicates
+from pipeline.ingest.raw_store import Ingested, shown_uri, split_duplicates
 from pipeline.ingest.sources import Source, load_sources_file, sources_from_folder
 from pipeline.stages import (
     DocResult,
     crashed,
+    describe_exception,
     ingest_stage,
     process_stage,
     quarantine_row,
@@ -128,10 +129,7 @@ def _run_locked(settings: Settings) -> RunSummary:
     ingested: list[Ingested] = []
     quarantine: list[dict[str, Any]] = []
     for source, fut in zip(sources, ingested_futures, strict=True):
-        value = fut.result(raise_on_failure=False)
-        if isinstance(value, FetchError):  # still failing after the retries
-            value = quarantine_row(source, "ingest", value.error_type,
-                                   f"{value} (after {INGEST_RETRIES} retries)")
+        value = _ingested_or_row(source, fut.result(raise_on_failure=False))
         (ingested if isinstance(value, Ingested) else quarantine).append(value)
     ingested, duplicates = split_duplicates(ingested)  # same bytes under two names
     quarantine.extend(duplicates)
@@ -186,6 +184,22 @@ def build_tables(results: list[DocResult], quarantine: list[dict[str, Any]],
     rows = dedup(rows)
     rows["ptsm_profiles"] = build_profiles(rows)
     return to_tables(rows)
+
+
+def _ingested_or_row(source: Source, value: object) -> Ingested | dict[str, Any]:
+    """What an ingest task ended with, as an Ingested or a quarantine row (never an
+    exception: the quarantine table only receives rows)."""
+    if isinstance(value, Ingested | dict):
+        return value
+    if isinstance(value, FetchError):  # still failing after the retries
+        return quarantine_row(source, "ingest", value.error_type,
+                              f"{value} (after {INGEST_RETRIES} retries)")
+    if isinstance(value, BaseException):  # failed outside the stage (orchestration)
+        return quarantine_row(source, "ingest", "ingest_crash",
+                              describe_exception(shown_uri(source), value))
+    return quarantine_row(source, "ingest", "ingest_crash",
+                          f"{shown_uri(source)}: the ingest task ended without a result "
+                          f"({type(value).__name__})")
 
 
 def _unchanged_dataset(settings: Settings, ingested: list[Ingested]) -> dict[str, Any] | None:

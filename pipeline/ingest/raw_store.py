@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.config import PIPELINE_VERSION, Settings
+from pipeline.credentials import scrub, strip_credentials
 from pipeline.ingest.fetch import (
     FetchError,
     FetchValidators,
@@ -25,7 +26,7 @@ class IngestError(Exception):
     """A source could not be brought in; `error_type` names the kind of failure."""
 
     def __init__(self, message: str, error_type: str = "ingest_error", sha256: str | None = None):
-        super().__init__(message)
+        super().__init__(scrub(message))
         self.error_type = error_type
         self.sha256 = sha256
 
@@ -50,8 +51,12 @@ def ingest_source(source: Source, settings: Settings) -> Ingested:
     """Read or fetch `source`, check it, and store it under its sha256.
 
     A retryable network failure (timeout, 5xx) is raised as FetchError so that the
-    orchestrator can retry; every other failure is an IngestError.
+    orchestrator can retry; every other failure is an IngestError. URLs are stored and
+    logged without their credentials (the fetch itself uses them).
     """
+    if "\0" in source.uri:
+        raise IngestError(f"{shown_uri(source)}: the URI contains a NUL byte (\\x00); "
+                          "correct it in the sources list", "invalid_uri")
     state_path = _state_path(settings.store, source.id)
     previous = _load_state(state_path)
     if source.is_remote:
@@ -81,7 +86,7 @@ def ingest_source(source: Source, settings: Settings) -> Ingested:
         tmp.replace(raw_path)
     ingested = Ingested(
         source_id=source.id,
-        source_uri=source.url or source.uri,
+        source_uri=strip_credentials(source.url or source.uri),
         raw_path=str(raw_path),
         sha256=sha,
         doc_id=doc_id_for(sha),
@@ -89,11 +94,16 @@ def ingest_source(source: Source, settings: Settings) -> Ingested:
         size=len(data),
         fetched_at=datetime.now(UTC).isoformat(timespec="seconds"),
         department_hint=source.department,
-        public_url=source.url,
+        public_url=strip_credentials(source.url) if source.url else None,
     )
     _save_state(state_path, {**validators, "raw_path": str(raw_path), "sha256": sha})
     _log_fetch(store, ingested)
     return ingested
+
+
+def shown_uri(source: Source) -> str:
+    """The source's URI as stored, logged and published: no credentials, no NUL byte."""
+    return strip_credentials(source.uri).replace("\0", "\\x00")
 
 
 def _check_page_count(source: Source, data: bytes, limit: int, sha: str) -> None:
@@ -155,7 +165,8 @@ def _fetch(source: Source, settings: Settings,
         if exc.retryable:
             raise
         raise IngestError(str(exc), exc.error_type) from exc
-    state = {"etag": result.etag, "last_modified": result.last_modified, "url": result.url}
+    state = {"etag": result.etag, "last_modified": result.last_modified,
+             "url": strip_credentials(result.url)}
     return (None if result.not_modified else result.content), state
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,7 +51,7 @@ def load_sources_file(path: Path) -> list[Source]:
             raise SourcesError(f"{path}: source #{i} has no 'uri'")
         uri = str(entry["uri"])
         if "://" not in uri and not Path(uri).is_absolute():
-            uri = str((path.parent / uri).resolve())
+            uri = _absolute(path.parent / uri)
         sid = str(entry.get("id") or Path(uri).name)
         if sid in seen:
             raise SourcesError(f"{path}: duplicate source id {sid!r}")
@@ -61,11 +62,24 @@ def load_sources_file(path: Path) -> list[Source]:
                 id=sid,
                 uri=uri,
                 department=str(dept) if dept not in (None, "") else None,
-                url=entry.get("url"),
-                title=entry.get("title"),
+                url=_text(entry.get("url")),
+                title=_text(entry.get("title")),
             )
         )
     return sources
+
+
+def _absolute(path: Path) -> str:
+    """`path` resolved; a path no file system accepts (a NUL byte) is kept as written, for
+    ingest to quarantine that source alone."""
+    try:
+        return str(path.resolve())
+    except (OSError, ValueError):
+        return os.path.abspath(path)
+
+
+def _text(value: object) -> str | None:
+    return None if value in (None, "") else str(value)
 
 
 def sources_from_folder(folder: Path, *, exclude: tuple[Path, ...] = ()) -> list[Source]:

@@ -223,6 +223,37 @@ def _write_table(name: str, table: pa.Table, fs: pafs.FileSystem, target: str) -
                        row_group_size=ROW_GROUP_ROWS, filesystem=fs)
 
 
+UNREADABLE = (pa.ArrowException, OSError, ValueError)  # what reading a damaged file raises
+
+
+def damaged_files(out: str | Path | Location) -> list[str]:
+    """What is damaged in the dataset published at `out`, one line per file: a manifest
+    that is no JSON object, a Parquet file whose footer cannot be read (truncated,
+    overwritten). Empty when every file opens."""
+    where = dataset_location(out)
+    fs = where.filesystem
+    problems = []
+    try:
+        if not isinstance(where.read_json(MANIFEST), dict):
+            problems.append(f"{where.join(MANIFEST)}: not a JSON object")
+    except UNREADABLE as exc:
+        problems.append(f"{where.join(MANIFEST)}: unreadable ({_short(exc)})")
+    for table in TABLES:
+        selector = pafs.FileSelector(where.join(table), recursive=True, allow_not_found=True)
+        files = [i.path for i in fs.get_file_info(selector)
+                 if i.type == pafs.FileType.File and i.path.endswith(".parquet")]
+        for path in files:
+            try:
+                pq.read_metadata(path, filesystem=fs)
+            except UNREADABLE as exc:
+                problems.append(f"{path}: unreadable ({_short(exc)})")
+    return problems
+
+
+def _short(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}".rstrip(": ")
+
+
 def read_table(out: str | Path | Location, name: str) -> pa.Table:
     """Read a published table back (partition column restored as a string).
 

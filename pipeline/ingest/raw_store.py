@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,7 +19,7 @@ from pipeline.ingest.fetch import (
     fetch_settings_from,
 )
 from pipeline.ingest.sniff import EXTENSIONS, PDF, pdf_page_count, sniff_media_type
-from pipeline.ingest.sources import Source
+from pipeline.ingest.sources import Source, SourcesError
 from schemas.document import doc_id_for, sha256_bytes
 
 
@@ -29,6 +30,23 @@ class IngestError(Exception):
         super().__init__(scrub(message))
         self.error_type = error_type
         self.sha256 = sha256
+
+
+class StoreError(SourcesError):
+    """The raw store (or another folder the run writes) cannot be written: a configuration
+    error (exit status 2), said in one line before anything starts."""
+
+
+def check_writable(folder: Path, what: str) -> None:
+    """Raise StoreError unless files can be created in `folder` (created if missing)."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / f".ptsm-write-test-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise StoreError(f"{what} {folder} cannot be written ({exc.strerror or exc}); "
+                         "give a writable folder") from exc
 
 
 @dataclass(frozen=True)

@@ -44,7 +44,8 @@ class Settings:
     dask_address: str | None = None
     max_bytes: int = 100 * 1024 * 1024  # larger inputs are quarantined
     max_pdf_pages: int = 2000  # longer PDFs are quarantined at ingest ("too_many_pages")
-    http_timeout_s: float = 30.0
+    http_timeout_s: float = 30.0  # each connect / read
+    http_total_timeout_s: float = 300.0  # one whole download, headers and body included
     allowed_roots: list[Path] = field(default_factory=list)  # file sources must live here
     allow_private_networks: bool = False  # fetch from private/loopback addresses
     allowed_hosts: list[str] = field(default_factory=list)  # hosts allowed even if private

@@ -120,12 +120,14 @@ class FetchResult:
 def fetch_settings_from(settings: object, **overrides: object) -> FetchSettings:
     """FetchSettings from a run's `pipeline.config.Settings` (same limits), plus overrides.
 
-    Reads `max_bytes`, `http_timeout_s`, and, when the run settings have them,
-    `allow_private_networks` and `allowed_hosts`.
+    Reads `max_bytes`, `http_timeout_s`, `http_total_timeout_s`, and, when the run
+    settings have them, `allow_private_networks` and `allowed_hosts`.
     """
     values: dict[str, object] = {
         "max_bytes": getattr(settings, "max_bytes", FetchSettings.max_bytes),
         "timeout_s": getattr(settings, "http_timeout_s", FetchSettings.timeout_s),
+        "total_timeout_s": getattr(settings, "http_total_timeout_s",
+                                   FetchSettings.total_timeout_s),
         "allow_private_networks": getattr(settings, "allow_private_networks", False),
         "allowed_hosts": frozenset(getattr(settings, "allowed_hosts", ()) or ()),
     }

@@ -12,7 +12,7 @@ SECRET_PARAMS = ("password", "passwd", "pwd", "pass", "token", "access_token", "
                  "session_token", "signature", "sig", "x-amz-signature", "x-amz-credential",
                  "x-amz-security-token")
 HIDDEN = "***"
-_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/?#\s@]*@")
+_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*:/{1,2})[^/?#\s@]*@")
 _SECRET_QUERY = re.compile(r"(?i)([?&;](?:" + "|".join(map(re.escape, SECRET_PARAMS))
                            + r")=)[^&#\s]*")
 
@@ -29,7 +29,7 @@ def strip_credentials(url: str) -> str:
         return scrub(url)
     if "@" in parts.netloc:
         parts = parts._replace(netloc=parts.netloc.rsplit("@", 1)[1])
-    return _SECRET_QUERY.sub(lambda m: m.group(1) + HIDDEN, urlunsplit(parts))
+    return scrub(urlunsplit(parts))  # and a mistyped one inside (`http:/user:pw@host`)
 
 
 def scrub(text: str) -> str:

@@ -49,14 +49,19 @@ def quarantine_row(source: Source | Ingested, stage: str, error_type: str, messa
     """A row of `quarantine`; URLs in it lose their credentials (NUL bytes are shown)."""
     uri = getattr(source, "uri", None) or getattr(source, "source_uri", "") or ""
     return {
-        "source_id": getattr(source, "id", None) or getattr(source, "source_id", None),
-        "source_uri": strip_credentials(uri).replace("\0", "\\x00"),
+        "source_id": _shown(str(getattr(source, "id", None) or getattr(source, "source_id", ""))),
+        "source_uri": _shown(strip_credentials(uri)),
         "sha256": sha256 or getattr(source, "sha256", None),
         "stage": stage,
         "error_type": error_type,
-        "message": scrub(message).replace("\0", "\\x00"),
+        "message": _shown(message),
         "seen_at": datetime.now(UTC),
     }
+
+
+def _shown(text: str) -> str:
+    """A text as published: URLs without credentials, NUL bytes written out."""
+    return scrub(text).replace("\0", "\\x00")
 
 
 def ingest_stage(source: Source, settings: Settings) -> Ingested | dict[str, Any]:

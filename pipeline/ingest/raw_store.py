@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from pipeline.config import PIPELINE_VERSION, Settings
 from pipeline.credentials import scrub, strip_credentials
@@ -156,6 +157,9 @@ def split_duplicates(ingested: list[Ingested]) -> tuple[list[Ingested], list[dic
 
 
 def _read_local(source: Source, settings: Settings) -> bytes:
+    if source.uri.startswith("file://") and urlsplit(source.uri).netloc not in ("", "localhost"):
+        raise IngestError(f"{shown_uri(source)}: a file:// URI names no host; write "
+                          "file:///absolute/path", "invalid_uri")
     try:
         path = check_file_source(source.local_path, settings.allowed_roots)
     except FetchError as exc:

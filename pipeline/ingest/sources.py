@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.config import SOURCES_FILE
+from pipeline.credentials import strip_credentials
 
 
 class SourcesError(Exception):
@@ -41,6 +42,11 @@ def load_sources_file(path: Path) -> list[Source]:
         raise SourcesError(f"sources file not found: {path}") from exc
     except tomllib.TOMLDecodeError as exc:
         raise SourcesError(f"{path}: invalid TOML: {exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise SourcesError(f"{path}: not UTF-8 text (byte {exc.start}); save it as UTF-8"
+                           ) from exc
+    except OSError as exc:
+        raise SourcesError(f"sources file unreadable: {path} ({exc.strerror or exc})") from exc
     entries = data.get("source")
     if not isinstance(entries, list) or not entries:
         raise SourcesError(f"{path}: no [[source]] entries")
@@ -52,7 +58,7 @@ def load_sources_file(path: Path) -> list[Source]:
         uri = str(entry["uri"])
         if "://" not in uri and not Path(uri).is_absolute():
             uri = _absolute(path.parent / uri)
-        sid = str(entry.get("id") or Path(uri).name)
+        sid = str(entry.get("id") or Path(strip_credentials(uri)).name)
         if sid in seen:
             raise SourcesError(f"{path}: duplicate source id {sid!r}")
         seen.add(sid)

@@ -18,7 +18,7 @@ from extractors.facts import extract_facts
 from extractors.fiches import extract_fiches
 from extractors.people import extract_people
 from pipeline.config import Settings
-from pipeline.credentials import scrub, strip_credentials
+from pipeline.ingest.credentials import scrub, strip_credentials
 from pipeline.ingest.fetch import FetchError
 from pipeline.ingest.raw_store import Ingested, IngestError, ingest_source, shown_uri
 from pipeline.ingest.sources import Source

@@ -28,14 +28,14 @@ import pytest
 from conftest import SAMPLES, run_cli
 from http_server import Encoded, File, TrickleHeaders, serve_folder
 
+from pipeline.analytics.export import write_csv, write_xlsx
 from pipeline.cli import main
 from pipeline.config import Settings, machine_workers
-from pipeline.export import write_csv, write_xlsx
-from pipeline.fetch import FetchError, FetchSettings, fetch
-from pipeline.history import merge_history, unchanged_dataset
-from pipeline.outputs import OutputError, check_replaceable, resolve_output, snapshots_dir
-from pipeline.publish import damaged_files, publish, to_arrow
-from pipeline.sources import Source
+from pipeline.dataset.history import merge_history, unchanged_dataset
+from pipeline.dataset.outputs import OutputError, check_replaceable, resolve_output, snapshots_dir
+from pipeline.dataset.publish import damaged_files, publish, to_arrow
+from pipeline.ingest.fetch import FetchError, FetchSettings, fetch
+from pipeline.ingest.sources import Source
 from pipeline.stages import ingest_stage
 
 PASSWORD = "s3cr3t-Pa55w0rd"  # must appear in no output
@@ -123,14 +123,14 @@ def test_nul_byte_and_unexpected_errors_become_quarantine_rows(
     assert isinstance(row, dict) and row["error_type"] == "invalid_uri"
     assert "NUL byte" in row["message"] and "\0" not in row["source_uri"] + row["message"]
 
-    import pipeline.ingest
+    import pipeline.ingest.raw_store
 
     for fault, error_type in ((MemoryError(), "out_of_memory"),
                               (RuntimeError("boom"), "ingest_crash"),
                               (ValueError("embedded null byte"), "ingest_crash")):
         def broken(_data: bytes, fault: BaseException = fault) -> str:
             raise fault
-        monkeypatch.setattr(pipeline.ingest, "sniff_media_type", broken)
+        monkeypatch.setattr(pipeline.ingest.raw_store, "sniff_media_type", broken)
         row = ingest_stage(Source("a", str(tmp_path / "a.html")), settings)
         assert isinstance(row, dict) and row["error_type"] == error_type, row
         assert row["message"].startswith(str(tmp_path / "a.html"))

@@ -17,8 +17,8 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from pipeline.config import Settings
-from pipeline.ingest import Ingested
-from pipeline.sources import SourcesError, load_sources_file
+from pipeline.ingest.raw_store import Ingested
+from pipeline.ingest.sources import SourcesError, load_sources_file
 from pipeline.stages import ingest_stage
 
 # the same examples on every run (CI stays deterministic); PTSM_HYPOTHESIS_EXPLORE=1 draws

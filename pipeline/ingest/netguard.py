@@ -13,7 +13,7 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline.credentials import scrub, strip_credentials
+from pipeline.ingest.credentials import scrub, strip_credentials
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 

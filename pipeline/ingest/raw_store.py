@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from pipeline.config import PIPELINE_VERSION, Settings
-from pipeline.credentials import scrub, strip_credentials
+from pipeline.ingest.credentials import scrub, strip_credentials
 from pipeline.ingest.fetch import (
     FetchError,
     FetchValidators,

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.config import SOURCES_FILE
-from pipeline.credentials import strip_credentials
+from pipeline.ingest.credentials import strip_credentials
 
 
 class SourcesError(Exception):

@@ -62,6 +62,9 @@ def merge_history(rows: dict[str, list[dict[str, Any]]], out: str | Path,
     if dataset is None:
         return problems
     previous = _readable_rows(dataset, "documents", problems)
+    if previous is None:
+        problems.append("without the previous documents table, this snapshot has no earlier "
+                        "versions and no documents of sources that failed in this run")
     if not previous:
         return problems
     by_source: dict[str, list[dict[str, Any]]] = {}

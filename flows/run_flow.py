@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib.metadata import version
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
@@ -28,17 +29,18 @@ from pipeline.config import (
     dataset_fingerprint,
 )
 from pipeline.dataset.assemble import Rows, collect_rows, to_tables
-from pipeline.dataset.history import unchanged_dataset
+from pipeline.dataset.history import Rebuild, unchanged_dataset
 from pipeline.dataset.lock import output_lock
 from pipeline.dataset.outputs import describe, resolve_output
 from pipeline.dataset.publish import publish, republish_unchanged
 from pipeline.dedup.passages import mark_repeats
 from pipeline.ingest.fetch import FetchError
-from pipeline.ingest.raw_store import Ingested, split_duplicates
+from pipeline.ingest.raw_store import Ingested, shown_uri, split_duplicates
 from pipeline.ingest.sources import Source, load_sources_file, sources_from_folder
 from pipeline.stages import (
     DocResult,
     crashed,
+    describe_exception,
     ingest_stage,
     process_stage,
     quarantine_row,
@@ -62,6 +64,7 @@ class RunSummary:
     n_reused: int = 0  # unchanged documents whose cached result was reused
     counts: dict[str, int] = field(default_factory=dict)
     quarantined: list[dict[str, Any]] = field(default_factory=list)
+    repaired: list[str] = field(default_factory=list)  # damaged files of the previous dataset
     seconds: float = 0.0
 
     @property
@@ -128,10 +131,7 @@ def _run_locked(settings: Settings) -> RunSummary:
     ingested: list[Ingested] = []
     quarantine: list[dict[str, Any]] = []
     for source, fut in zip(sources, ingested_futures, strict=True):
-        value = fut.result(raise_on_failure=False)
-        if isinstance(value, FetchError):  # still failing after the retries
-            value = quarantine_row(source, "ingest", value.error_type,
-                                   f"{value} (after {INGEST_RETRIES} retries)")
+        value = _ingested_or_row(source, fut.result(raise_on_failure=False))
         (ingested if isinstance(value, Ingested) else quarantine).append(value)
     ingested, duplicates = split_duplicates(ingested)  # same bytes under two names
     quarantine.extend(duplicates)
@@ -154,9 +154,15 @@ def _run_locked(settings: Settings) -> RunSummary:
                 value = crashed(item, str(value))
                 value.run_id = run_id
         results.append(value)
+    repaired: list[str] = []
     tables = build_tables(results, quarantine, previous=settings.out,
-                          source_ids=[s.id for s in sources], dedup=dedup_task)
-    summary = RunSummary(run_id=run_id, out=describe(settings.out), n_sources=len(sources))
+                          source_ids=[s.id for s in sources], dedup=dedup_task,
+                          rebuild=lambda docs: _rebuild(processor, docs, run_id),
+                          problems=repaired)
+    for problem in repaired:
+        logger.warning("previous dataset: %s", problem)
+    summary = RunSummary(run_id=run_id, out=describe(settings.out), n_sources=len(sources),
+                         repaired=repaired)
     summary.counts = {name: t.num_rows for name, t in tables.items()}
     summary.n_documents = summary.counts["documents"]
     summary.n_passages = summary.counts["passages"]
@@ -180,12 +186,50 @@ def dedup_task(rows: Rows) -> Rows:
 
 def build_tables(results: list[DocResult], quarantine: list[dict[str, Any]],
                  previous: str | None = None, source_ids: list[str] | None = None,
-                 dedup: Callable[[Rows], Rows] = mark_repeats) -> dict[str, pa.Table]:
-    """The run's stages after extraction: collect rows (with history), dedup, profiles."""
-    rows = collect_rows(results, quarantine, previous=previous, source_ids=source_ids)
+                 dedup: Callable[[Rows], Rows] = mark_repeats, rebuild: Rebuild | None = None,
+                 problems: list[str] | None = None) -> dict[str, pa.Table]:
+    """The run's stages after extraction: collect rows (with history: `rebuild` and
+    `problems` as in `collect_rows`), dedup, profiles."""
+    rows = collect_rows(results, quarantine, previous=previous, source_ids=source_ids,
+                        rebuild=rebuild, problems=problems)
     rows = dedup(rows)
     rows["ptsm_profiles"] = build_profiles(rows)
     return to_tables(rows)
+
+
+def _ingested_or_row(source: Source, value: object) -> Ingested | dict[str, Any]:
+    """What an ingest task ended with, as an Ingested or a quarantine row (never an
+    exception: the quarantine table only receives rows)."""
+    if isinstance(value, Ingested | dict):
+        return value
+    if isinstance(value, FetchError):  # still failing after the retries
+        return quarantine_row(source, "ingest", value.error_type,
+                              f"{value} (after {INGEST_RETRIES} retries)")
+    if isinstance(value, BaseException):  # failed outside the stage (orchestration)
+        return quarantine_row(source, "ingest", "ingest_crash",
+                              describe_exception(shown_uri(source), value))
+    return quarantine_row(source, "ingest", "ingest_crash",
+                          f"{shown_uri(source)}: the ingest task ended without a result "
+                          f"({type(value).__name__})")
+
+
+def _rebuild(processor: Any, documents: list[dict[str, Any]], run_id: str) -> list[DocResult]:
+    """The per-document results of earlier documents (rows of a damaged previous snapshot):
+    cached results where Prefect has them, else the raw file read again."""
+    results = []
+    for row in documents:
+        if not row.get("raw_path") or not Path(row["raw_path"]).is_file():
+            continue
+        ingested = Ingested(
+            source_id=row["source_id"], source_uri=row["source_uri"], raw_path=row["raw_path"],
+            sha256=row["sha256"], doc_id=row["doc_id"], media_type=row["media_type"],
+            size=Path(row["raw_path"]).stat().st_size,
+            fetched_at=row["ingested_at"].isoformat() if row.get("ingested_at") else
+            datetime.now(UTC).isoformat(timespec="seconds"))
+        value = processor.submit(ingested, run_id).result(raise_on_failure=False)
+        if isinstance(value, DocResult) and not value.quarantine:
+            results.append(value)
+    return results
 
 
 def _unchanged_dataset(settings: Settings, ingested: list[Ingested]) -> dict[str, Any] | None:
@@ -244,6 +288,7 @@ def _manifest(summary: RunSummary, settings: Settings, sources: list[Source]) ->
         "sources": [s.id for s in sources],
         "sources_file": str(settings.sources_file) if settings.sources_file else None,
         "quarantined": len(summary.quarantined),
+        "repaired": summary.repaired,
         "documents_processed": summary.n_processed,
         "documents_unchanged": summary.n_reused,
         "code_fingerprint": code_fingerprint(),

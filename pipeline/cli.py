@@ -8,9 +8,16 @@ import signal
 import sys
 from pathlib import Path
 
-from pipeline.config import DEFAULT_OUT, DEFAULT_RAW, SOURCES_FILE, TASK_RUNNERS, Settings
+from pipeline.config import (
+    DEFAULT_OUT,
+    DEFAULT_RAW,
+    SOURCES_FILE,
+    TASK_RUNNERS,
+    Settings,
+    machine_workers,
+)
 from pipeline.dataset.lock import LockedError
-from pipeline.dataset.outputs import MANIFEST, OutputError, resolve_output
+from pipeline.dataset.outputs import MANIFEST, OutputError, check_replaceable, resolve_output
 from pipeline.ingest.sources import SourcesError
 
 USAGE_ERROR = 2
@@ -84,13 +91,17 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         raise SourcesError("--max-pages must be at least 1")
     if args.dask_address and args.task_runner != "dask":
         raise SourcesError("--dask-address needs --task-runner dask")
+    workers, (bound, machine) = args.workers, machine_workers()
+    if workers > bound and not args.dask_address:  # a Dask cluster has its own machines
+        print(f"ptsm: --workers {workers} lowered to {bound} ({machine})", file=sys.stderr)
+        workers = bound
     roots = args.allow_root or [sources_file.parent if sources_file else raw]
     try:
-        resolve_output(args.out)
+        check_replaceable(resolve_output(args.out))
     except OutputError as exc:
         raise SourcesError(str(exc)) from exc
     return Settings(raw_dir=raw, out=args.out, sources_file=sources_file,
-                    store_dir=args.store, workers=args.workers, task_runner=args.task_runner,
+                    store_dir=args.store, workers=workers, task_runner=args.task_runner,
                     dask_address=args.dask_address,
                     allowed_roots=[r.resolve() for r in roots], allowed_hosts=args.allow_host,
                     max_pdf_pages=args.max_pages)
@@ -106,8 +117,18 @@ def _prefect_environment(settings: Settings) -> None:
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO")
 
 
+def _check_writable(settings: Settings) -> None:
+    """A read-only store or output folder: one clear line (exit 2) before anything starts."""
+    from pipeline.dataset.lock import lock_path
+    from pipeline.ingest.raw_store import check_writable
+
+    check_writable(settings.store, "the raw store")
+    check_writable(lock_path(settings.out).parent, "the folder of --out")
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
+    _check_writable(settings)
     _prefect_environment(settings)
     from flows.api_server import temporary_server
 
@@ -160,7 +181,17 @@ def _require_dataset(out: str) -> Path:
                            "local folder first")
     if not (output.local_path / MANIFEST).is_file():
         raise SourcesError(f"no published dataset in {out} (run `ptsm run --out {out}` first)")
+    from pipeline.dataset.publish import damaged_files
+
+    damaged = damaged_files(output.local_path)
+    if damaged:
+        raise SourcesError(_damaged(out, damaged))
     return output.local_path
+
+
+def _damaged(out: str, problems: list[str]) -> str:
+    return (f"the dataset {out} is damaged: " + "; ".join(problems)
+            + f". Run `ptsm run --out {out}` again to publish a whole new snapshot")
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -176,8 +207,19 @@ def cmd_report(args: argparse.Namespace) -> int:
     from pipeline.analytics.report import build_report
 
     out = _require_dataset(args.out)
-    print(f"report written to {build_report(out)}")
+    try:
+        print(f"report written to {build_report(out)}")
+    except _unreadable() as exc:  # damaged past the files' footers
+        raise SourcesError(_damaged(args.out, [f"{type(exc).__name__}: {exc}"])) from exc
     return 0
+
+
+def _unreadable() -> tuple[type[BaseException], ...]:
+    """What reading a damaged Parquet file raises, through Arrow or DuckDB."""
+    import duckdb
+    import pyarrow as pa
+
+    return (pa.ArrowException, duckdb.IOException, duckdb.InvalidInputException)
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -187,6 +229,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     try:
         paths = export_dataset(out, args.format, dest=args.dest, sep=args.sep,
                                drop_personal_names=args.no_personal_names)
+    except _unreadable() as exc:  # damaged past the files' footers
+        raise SourcesError(_damaged(args.out, [f"{type(exc).__name__}: {exc}"])) from exc
     except ValueError as exc:
         raise SourcesError(str(exc)) from exc
     for path in paths:

@@ -12,6 +12,23 @@ SOURCES_FILE = "sources.toml"
 
 
 TASK_RUNNERS = ("process", "thread", "dask")  # Prefect task runners (flows/runners.py)
+# memory one worker process may need: the spaCy model and a long PDF (223 MB measured for
+# a 500-page PDF, docs/performance.md), with a margin
+WORKER_MEMORY_BYTES = 400 * 1024 * 1024
+
+
+def machine_workers() -> tuple[int, str]:
+    """How many worker processes this machine can run at once (its cores, and its
+    available memory divided by WORKER_MEMORY_BYTES), and why, for messages."""
+    import os
+
+    import psutil
+
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (
+        os.cpu_count() or 1)
+    available = psutil.virtual_memory().available
+    workers = max(1, min(cores, available // WORKER_MEMORY_BYTES))
+    return workers, f"{cores} cores, {available / 2**30:.1f} GB of memory available"
 
 
 @dataclass
@@ -27,7 +44,8 @@ class Settings:
     dask_address: str | None = None
     max_bytes: int = 100 * 1024 * 1024  # larger inputs are quarantined
     max_pdf_pages: int = 2000  # longer PDFs are quarantined at ingest ("too_many_pages")
-    http_timeout_s: float = 30.0
+    http_timeout_s: float = 30.0  # each connect / read
+    http_total_timeout_s: float = 300.0  # one whole download, headers and body included
     allowed_roots: list[Path] = field(default_factory=list)  # file sources must live here
     allow_private_networks: bool = False  # fetch from private/loopback addresses
     allowed_hosts: list[str] = field(default_factory=list)  # hosts allowed even if private

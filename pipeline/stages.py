@@ -18,7 +18,9 @@ from extractors.facts import extract_facts
 from extractors.fiches import extract_fiches
 from extractors.people import extract_people
 from pipeline.config import Settings
-from pipeline.ingest.raw_store import Ingested, IngestError, ingest_source
+from pipeline.ingest.credentials import scrub, strip_credentials
+from pipeline.ingest.fetch import FetchError
+from pipeline.ingest.raw_store import Ingested, IngestError, ingest_source, shown_uri
 from pipeline.ingest.sources import Source
 from pipeline.readers import ReaderError, read_document
 from schemas.document import Document
@@ -44,25 +46,42 @@ def stable_id(*parts: object) -> str:
 
 def quarantine_row(source: Source | Ingested, stage: str, error_type: str, message: str,
                    sha256: str | None = None) -> dict[str, Any]:
+    """A row of `quarantine`; URLs in it lose their credentials (NUL bytes are shown)."""
+    uri = getattr(source, "uri", None) or getattr(source, "source_uri", "") or ""
     return {
-        "source_id": getattr(source, "id", None) or getattr(source, "source_id", None),
-        "source_uri": getattr(source, "uri", None) or getattr(source, "source_uri", ""),
+        "source_id": _shown(str(getattr(source, "id", None) or getattr(source, "source_id", ""))),
+        "source_uri": _shown(strip_credentials(uri)),
         "sha256": sha256 or getattr(source, "sha256", None),
         "stage": stage,
         "error_type": error_type,
-        "message": message,
+        "message": _shown(message),
         "seen_at": datetime.now(UTC),
     }
 
 
+def _shown(text: str) -> str:
+    """A text as published: URLs without credentials, NUL bytes written out."""
+    return scrub(text).replace("\0", "\\x00")
+
+
 def ingest_stage(source: Source, settings: Settings) -> Ingested | dict[str, Any]:
-    """Ingest one source; a failure becomes a quarantine row instead of an exception."""
+    """Ingest one source; any failure becomes a quarantine row instead of an exception,
+    except a retryable FetchError (raised for the orchestrator to try again)."""
     try:
         return ingest_source(source, settings)
     except IngestError as exc:
         return quarantine_row(source, "ingest", exc.error_type, str(exc), exc.sha256)
+    except FetchError:
+        raise
     except OSError as exc:
-        return quarantine_row(source, "ingest", "io_error", f"{source.uri}: {exc}")
+        return quarantine_row(source, "ingest", "io_error", f"{shown_uri(source)}: {exc}")
+    except MemoryError:
+        return quarantine_row(source, "ingest", "out_of_memory",
+                              f"{shown_uri(source)}: ran out of memory while bringing it in; "
+                              "the other sources go on")
+    except Exception as exc:  # a bug or an input nobody foresaw: this source only
+        return quarantine_row(source, "ingest", "ingest_crash",
+                              describe_exception(shown_uri(source), exc))
 
 
 def warm_up() -> None:
@@ -78,11 +97,13 @@ def process_stage(ingested: Ingested) -> DocResult:
     except ReaderError as exc:
         return _failed(ingested, "read", exc.error_type, f"{ingested.source_uri}: {exc}")
     except Exception as exc:  # a reader bug must not crash the batch
-        return _failed(ingested, "read", "reader_crash", _describe(ingested, exc))
+        return _failed(ingested, "read", "reader_crash",
+                       describe_exception(ingested.source_uri, exc))
     try:
         return extract_rows(doc, ingested)
     except Exception as exc:
-        return _failed(ingested, "extract", "extractor_crash", _describe(ingested, exc))
+        return _failed(ingested, "extract", "extractor_crash",
+                       describe_exception(ingested.source_uri, exc))
 
 
 def extract_rows(doc: Document, ingested: Ingested) -> DocResult:
@@ -227,7 +248,10 @@ def _failed(ingested: Ingested, stage: str, error_type: str, message: str) -> Do
     return result
 
 
-def _describe(ingested: Ingested, exc: Exception) -> str:
-    where = traceback.extract_tb(exc.__traceback__)[-1]
-    return (f"{ingested.source_uri}: unexpected {type(exc).__name__}: {exc} "
-            f"(at {Path(where.filename).name}:{where.lineno}); please report this document")
+def describe_exception(where: str, exc: BaseException) -> str:
+    """One line for a person: what failed, the exception, the line of code it came from."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    at = f" (at {Path(frames[-1].filename).name}:{frames[-1].lineno})" if frames else ""
+    what = "ran out of memory" if isinstance(exc, MemoryError) else (
+        f"unexpected {type(exc).__name__}: {exc}")
+    return f"{where}: {what}{at}; please report this input"

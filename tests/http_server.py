@@ -14,7 +14,8 @@ Files under the folder are served at their relative path with a strong ETag (has
 content, so rewriting a file on disk changes it) and Last-Modified (file mtime), and
 conditional requests (If-None-Match, If-Modified-Since) get 304. A route takes precedence
 over a file of the same path. Every route is a small object with `respond(handler)`:
-Static, File, Status, Redirect, FailThen, Slow, Trickle, Huge (see each docstring).
+Static, File, Status, Redirect, FailThen, Slow, Trickle, TrickleHeaders, Huge, Encoded (see
+each docstring).
 The server runs in a daemon thread, one thread per request, and stops on leaving `with`.
 """
 
@@ -217,6 +218,33 @@ class Trickle:
             h.wfile.write(piece)
             h.wfile.flush()
             sent += len(piece)
+
+
+@dataclass
+class TrickleHeaders:
+    """Sends its status line, then header bytes one at a time every `interval_s`, for ever
+    (until the client gives up or the server stops): only a total deadline ends it."""
+
+    interval_s: float = 0.05
+
+    def respond(self, h: Handler) -> None:
+        h.close_connection = True
+        h.wfile.write(b"HTTP/1.1 200 OK\r\nX-Padding: ")
+        while not h.server.stopping.wait(self.interval_s):
+            h.wfile.write(b"a")
+            h.wfile.flush()
+
+
+@dataclass
+class Encoded:
+    """`body` sent as is with `Content-Encoding: encoding` (e.g. a pre-compressed bomb)."""
+
+    body: bytes
+    encoding: str = "gzip"
+
+    def respond(self, h: Handler) -> None:
+        h.send_body(200, self.body, {"Content-Type": "text/html",
+                                     "Content-Encoding": self.encoding})
 
 
 @dataclass

@@ -9,6 +9,9 @@ comma. Dates and timestamps are ISO 8601; list columns are joined with " | ".
 XLSX: one sheet per table in contract order, header row frozen, real date cells,
 timestamps as naive UTC (Excel has no time zones), lists joined with "; ".
 `drop_personal_names` removes people.name and blanks PER mentions in entities.
+Texts a spreadsheet would evaluate as a formula (OWASP CSV injection: starting with = + - @
+tab or carriage return) are neutralised: prefixed with an apostrophe in CSV, written as
+text cells (never formulas) in XLSX.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from schemas.tables import SCHEMAS, TABLES
 FORMATS = ("csv", "xlsx")
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # OWASP CSV injection
 
 
 @dataclass(frozen=True)
@@ -113,7 +117,7 @@ def write_xlsx(tables: dict[str, pa.Table], path: Path,
                 header.append(cell)
             sheet.append(header)
             for row in chunk:
-                sheet.append(row)
+                sheet.append([_text_cell(sheet, v) for v in row])
     path.parent.mkdir(parents=True, exist_ok=True)
     workbook.save(path)
     return path
@@ -163,7 +167,8 @@ def _csv_column(column: pa.ChunkedArray, list_sep: str) -> Any:
     if pa.types.is_dictionary(t):
         t = t.value_type
     if pa.types.is_list(t) or pa.types.is_large_list(t):
-        return [None if v is None else list_sep.join(_text(x) for x in v) for v in values]
+        return [None if v is None else neutralise(list_sep.join(_text(x) for x in v))
+                for v in values]
     if pa.types.is_integer(t):
         return pd.array(values, dtype="Int64")
     if pa.types.is_boolean(t):
@@ -172,7 +177,26 @@ def _csv_column(column: pa.ChunkedArray, list_sep: str) -> Any:
         return pd.array(values, dtype="Float64")
     if pa.types.is_date(t) or pa.types.is_timestamp(t):
         return [None if v is None else v.isoformat() for v in values]
-    return pd.array(values, dtype=object)
+    return pd.array([neutralise(v) if isinstance(v, str) else v for v in values],
+                    dtype=object)
+
+
+def neutralise(text: str) -> str:
+    """`text` as a spreadsheet shows it without evaluating it: an apostrophe before a
+    leading = + - @ tab or carriage return (OWASP's CSV injection rule)."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def _text_cell(sheet: Any, value: Any) -> Any:
+    """An XLSX cell: a text starting like a formula is written as a string, never as a
+    formula (openpyxl would make `=…` a formula)."""
+    if not (isinstance(value, str) and value.startswith(FORMULA_STARTS)):
+        return value
+    from openpyxl.cell import WriteOnlyCell
+
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.data_type = "s"
+    return cell
 
 
 def _xlsx_rows(table: pa.Table, settings: ExportSettings) -> Iterator[list[Any]]:

@@ -8,7 +8,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from pipeline.dataset.history import merge_history
+from pipeline.dataset.history import Rebuild, merge_history
 from pipeline.dataset.publish import to_arrow
 from pipeline.stages import DocResult
 from schemas.tables import TABLES
@@ -18,12 +18,14 @@ Rows = dict[str, list[dict[str, Any]]]
 
 def collect_rows(results: Iterable[DocResult], quarantine: Iterable[dict[str, Any]],
                  previous: str | Path | None = None,
-                 source_ids: list[str] | None = None) -> Rows:
+                 source_ids: list[str] | None = None, rebuild: Rebuild | None = None,
+                 problems: list[str] | None = None) -> Rows:
     """Concatenate the rows of every document per table.
 
     The same bytes listed twice are read once. With `previous` (the output, a path or URI,
     holding the dataset published before), document versions and vanished sources are
-    merged in (pipeline.dataset.history).
+    merged in (pipeline.dataset.history; `rebuild` remakes the rows of a damaged previous
+    table, and what could not be read is added to `problems`).
     """
     rows: Rows = {name: [] for name in TABLES}
     seen_docs: set[str] = set()
@@ -36,7 +38,9 @@ def collect_rows(results: Iterable[DocResult], quarantine: Iterable[dict[str, An
         rows["quarantine"].extend(result.quarantine)
     rows["quarantine"].extend(quarantine)
     if previous is not None:
-        merge_history(rows, previous, source_ids or [])
+        found = merge_history(rows, previous, source_ids or [], rebuild)
+        if problems is not None:
+            problems.extend(found)
     return rows
 
 

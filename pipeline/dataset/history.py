@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from pipeline.dataset.outputs import MANIFEST, Location, published_dataset
-from pipeline.dataset.publish import read_table
+from pipeline.dataset.publish import UNREADABLE, damaged_files, read_table
+from pipeline.stages import DocResult
 from schemas.tables import SCHEMAS, TABLES
 
+# documents rows → their DocResults again (cached per-document results, or read anew)
+Rebuild = Callable[[list[dict[str, Any]]], list[DocResult]]
 CARRIED_TABLES = tuple(t for t in TABLES if "doc_id" in SCHEMAS[t].names and t != "documents")
 
 
@@ -22,8 +26,19 @@ def previous_rows(out: str | Path | Location, table: str) -> list[dict[str, Any]
     return read_table(current, table).to_pylist()
 
 
+def _readable_rows(dataset: Location, table: str,
+                   problems: list[str]) -> list[dict[str, Any]] | None:
+    """`previous_rows`, or None with the reason in `problems` when a file is damaged."""
+    try:
+        return previous_rows(dataset, table)
+    except UNREADABLE as exc:
+        problems.append(f"{dataset.join(table)}: unreadable ({type(exc).__name__}: "
+                        f"{str(exc).splitlines()[0] if str(exc) else ''})")
+        return None
+
+
 def merge_history(rows: dict[str, list[dict[str, Any]]], out: str | Path,
-                  source_ids: list[str]) -> None:
+                  source_ids: list[str], rebuild: Rebuild | None = None) -> list[str]:
     """Merge this run's rows with the history of the dataset published at `out`, in place.
 
     For each source of the run:
@@ -33,18 +48,30 @@ def merge_history(rows: dict[str, list[dict[str, Any]]], out: str | Path,
       `is_current` false and `superseded_by` the new doc_id;
     - no document this run (fetch failed, 404): the previous versions and all their rows
       are carried over, the current one marked `source_status = "missing"`.
+
+    The previous dataset is read defensively: returns what could not be read (empty when
+    all was fine). Unreadable `documents`: no history this time (this run's documents are
+    whole). Another unreadable table: the rows it held for carried documents come from
+    `rebuild` (their cached per-document results, or the documents read again).
     """
-    dataset = published_dataset(out)  # one pointer read: every table of one snapshot
+    problems: list[str] = []
+    try:
+        dataset = published_dataset(out)  # one pointer read: every table of one snapshot
+    except UNREADABLE as exc:
+        return [f"{out}: the current dataset cannot be found ({type(exc).__name__}: {exc})"]
     if dataset is None:
-        return
-    previous = previous_rows(dataset, "documents")
+        return problems
+    previous = _readable_rows(dataset, "documents", problems)
+    if previous is None:
+        problems.append("without the previous documents table, this snapshot has no earlier "
+                        "versions and no documents of sources that failed in this run")
     if not previous:
-        return
+        return problems
     by_source: dict[str, list[dict[str, Any]]] = {}
     for row in previous:
         by_source.setdefault(row["source_id"], []).append(row)
     new_by_source = {row["source_id"]: row for row in rows["documents"]}
-    carried_docs: set[str] = set()
+    carried: list[dict[str, Any]] = []
     for source_id in source_ids:
         history = sorted(by_source.get(source_id, []), key=lambda r: r.get("version") or 0)
         if not history:
@@ -54,7 +81,7 @@ def merge_history(rows: dict[str, list[dict[str, Any]]], out: str | Path,
         if new is None:
             current["source_status"] = "missing"
             rows["documents"].extend(history)
-            carried_docs |= {r["doc_id"] for r in history if r.get("is_current")}
+            carried += [r for r in history if r.get("is_current")]
             continue
         older = [r for r in history if r["doc_id"] != new["doc_id"]]
         same = [r for r in history if r["doc_id"] == new["doc_id"]]
@@ -69,10 +96,37 @@ def merge_history(rows: dict[str, list[dict[str, Any]]], out: str | Path,
         for r in older:
             r["is_current"] = False
         rows["documents"].extend(older)
+    if carried:
+        _carry_rows(rows, dataset, carried, rebuild, problems)
+    return problems
+
+
+def _carry_rows(rows: dict[str, list[dict[str, Any]]], dataset: Location,
+                carried: list[dict[str, Any]], rebuild: Rebuild | None,
+                problems: list[str]) -> None:
+    """The rows of the carried documents, table by table; those of a damaged table
+    rebuilt from the documents themselves."""
+    carried_docs = {r["doc_id"] for r in carried}
+    damaged = []
     for table in CARRIED_TABLES:
-        if carried_docs:
-            rows[table].extend(r for r in previous_rows(dataset, table)
-                               if r.get("doc_id") in carried_docs)
+        previous = _readable_rows(dataset, table, problems)
+        if previous is None:
+            damaged.append(table)
+        else:
+            rows[table].extend(r for r in previous if r.get("doc_id") in carried_docs)
+    if not damaged:
+        return
+    results = rebuild(carried) if rebuild else []
+    for result in results:
+        for table in damaged:
+            rows[table].extend(result.rows.get(table, []))
+    lost = carried_docs - {r.doc_id for r in results}
+    if lost:
+        problems.append(f"the rows of {len(lost)} carried document(s) in "
+                        f"{', '.join(damaged)} could not be rebuilt (raw file gone?)")
+    else:
+        problems.append(f"the rows of {len(carried_docs)} carried document(s) in "
+                        f"{', '.join(damaged)} were rebuilt from the documents")
 
 
 def unchanged_dataset(out: str | Path, current: dict[str, str], fingerprint: str,
@@ -83,7 +137,7 @@ def unchanged_dataset(out: str | Path, current: dict[str, str], fingerprint: str
     `current` (source id → sha256 of what this run ingested, nothing quarantined now)
     is exactly the set of current document versions, none of them missing."""
     published = published_dataset(out)
-    if published is None:
+    if published is None or damaged_files(published):  # never republish a damaged file
         return None
     manifest = published.read_json(MANIFEST)
     same_run = (manifest.get("dataset_fingerprint") == fingerprint
@@ -92,7 +146,10 @@ def unchanged_dataset(out: str | Path, current: dict[str, str], fingerprint: str
                 and sorted(manifest.get("sources", [])) == sorted(current))
     if not same_run:
         return None
-    documents = read_table(published, "documents").to_pylist()
+    try:
+        documents = read_table(published, "documents").to_pylist()
+    except UNREADABLE:  # damaged past its footer: publish a whole new snapshot
+        return None
     versions = [(d["source_id"], d["sha256"]) for d in documents
                 if d["is_current"] and d["source_status"] != "missing"]
     return manifest if sorted(versions) == sorted(current.items()) else None

@@ -12,6 +12,7 @@
   reader following it sees a whole dataset, and a crash leaves the previous pointer.
 
 Publish, history and `read_table` all go through `resolve_output` / `dataset_location`.
+`check_replaceable` keeps publishing from ever replacing what this tool did not publish.
 """
 
 from __future__ import annotations
@@ -119,6 +120,60 @@ def resolve_output(out: str | Path | Output) -> Output:
     if isinstance(filesystem, pafs.LocalFileSystem):
         path = os.path.abspath(path)
     return Output(text, filesystem, path.rstrip("/"))
+
+
+def snapshots_dir(out: Path) -> Path:
+    """Where the snapshots of the local dataset `out` live."""
+    return out.parent / f".{out.name}.snapshots"
+
+
+def check_replaceable(output: Output) -> None:
+    """Raise OutputError unless publishing to `output` can only replace a dataset this tool
+    published (recognised by its manifest or its snapshot link) or create a new one.
+
+    Accepted locally: nothing there yet, an empty folder, a link into the output's own
+    snapshots folder, a plain folder holding a published manifest (an older layout).
+    Refused: a file, a folder of anything else (`--out .`, a home folder), any other link.
+    A remote output is refused when it has a `snapshots/` folder but no `CURRENT` pointer.
+    """
+    if not output.is_local:
+        if output.read_pointer() is None and output.root.exists(SNAPSHOTS):
+            raise OutputError(f"--out {output}: it holds a {SNAPSHOTS}/ folder but no "
+                              f"{POINTER} pointer, so it is not a dataset published by ptsm; "
+                              "choose a new prefix")
+        return
+    out = output.local_path
+    refuse = f"--out {out}: refused, "
+    advice = "; choose a new folder for the dataset (nothing was changed)"
+    if out == out.parent or not out.name:
+        raise OutputError(f"{refuse}a file system root is not a dataset folder{advice}")
+    if out.is_symlink():
+        target = Path(os.path.normpath(out.parent / os.readlink(out)))
+        if target.parent != snapshots_dir(out):
+            raise OutputError(f"{refuse}it is a link to {target}, not to a snapshot of a "
+                              f"dataset published by ptsm{advice}")
+        return
+    if not out.exists():
+        return
+    if not out.is_dir():
+        raise OutputError(f"{refuse}it is a file, not a dataset folder published by "
+                          f"ptsm{advice}")
+    try:
+        empty = next(out.iterdir(), None) is None
+    except OSError as exc:
+        raise OutputError(f"{refuse}its content cannot be listed ({exc}){advice}") from exc
+    if not empty and not _is_manifest(out / MANIFEST):
+        raise OutputError(f"{refuse}it is a folder of other files, not a dataset published "
+                          f"by ptsm (no {MANIFEST}){advice}")
+
+
+def _is_manifest(path: Path) -> bool:
+    """A manifest written by `publish` (a JSON object naming its run and schema)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(data, dict) and "schema_version" in data
 
 
 def dataset_location(out: str | Path | Output | Location) -> Location:

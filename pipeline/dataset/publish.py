@@ -20,8 +20,10 @@ from pipeline.dataset.outputs import (
     SNAPSHOTS,
     Location,
     Output,
+    check_replaceable,
     dataset_location,
     resolve_output,
+    snapshots_dir,
 )
 from schemas.tables import SCHEMAS, TABLES, is_partitioned
 from schemas.vocabularies import UNKNOWN_DEPARTMENT
@@ -57,6 +59,7 @@ def publish(tables: Mapping[str, pa.Table], out: str | Path, manifest: dict[str,
     Returns the local path, or the URI of a remote output.
     """
     output = resolve_output(out)
+    check_replaceable(output)
     name = str(manifest.get("run_id") or uuid.uuid4().hex[:12])
     if not output.is_local:
         snapshot = write_remote_snapshot(tables, output, name, manifest)
@@ -73,6 +76,7 @@ def republish_unchanged(out: str | Path, manifest: dict[str, Any],
     row counts included), its table files hard-linked (copied where links are
     impossible): a run that changed nothing writes no table again."""
     output = resolve_output(out)
+    check_replaceable(output)
     current = output.local_path.resolve()
 
     def link_tables(staging: Path) -> None:
@@ -148,15 +152,14 @@ def switch_pointer(output: Output, snapshot: Location, run_id: str) -> None:
                           "written_at": datetime.now(UTC).isoformat(timespec="seconds")})
 
 
-def snapshots_dir(out: Path) -> Path:
-    """Where the snapshots of the local dataset `out` live."""
-    return out.parent / f".{out.name}.snapshots"
-
-
 def _adopt_legacy_folder(out: Path, snapshots: Path) -> None:
-    """A dataset published as a plain folder becomes the first snapshot."""
+    """A dataset published as a plain folder becomes the first snapshot; an empty folder
+    makes way for the link (`check_replaceable` refused anything else)."""
     if out.is_dir() and not out.is_symlink():
-        out.rename(snapshots / f"legacy-{uuid.uuid4().hex[:8]}")
+        if next(out.iterdir(), None) is None:
+            out.rmdir()
+        else:
+            out.rename(snapshots / f"legacy-{uuid.uuid4().hex[:8]}")
 
 
 def _prune(snapshots: Path, keep: int, current: Path) -> None:
@@ -218,6 +221,37 @@ def _write_table(name: str, table: pa.Table, fs: pafs.FileSystem, target: str) -
         fs.create_dir(target, recursive=True)
         pq.write_table(table, f"{target}/part-0.parquet", compression="zstd",
                        row_group_size=ROW_GROUP_ROWS, filesystem=fs)
+
+
+UNREADABLE = (pa.ArrowException, OSError, ValueError)  # what reading a damaged file raises
+
+
+def damaged_files(out: str | Path | Location) -> list[str]:
+    """What is damaged in the dataset published at `out`, one line per file: a manifest
+    that is no JSON object, a Parquet file whose footer cannot be read (truncated,
+    overwritten). Empty when every file opens."""
+    where = dataset_location(out)
+    fs = where.filesystem
+    problems = []
+    try:
+        if not isinstance(where.read_json(MANIFEST), dict):
+            problems.append(f"{where.join(MANIFEST)}: not a JSON object")
+    except UNREADABLE as exc:
+        problems.append(f"{where.join(MANIFEST)}: unreadable ({_short(exc)})")
+    for table in TABLES:
+        selector = pafs.FileSelector(where.join(table), recursive=True, allow_not_found=True)
+        files = [i.path for i in fs.get_file_info(selector)
+                 if i.type == pafs.FileType.File and i.path.endswith(".parquet")]
+        for path in files:
+            try:
+                pq.read_metadata(path, filesystem=fs)
+            except UNREADABLE as exc:
+                problems.append(f"{path}: unreadable ({_short(exc)})")
+    return problems
+
+
+def _short(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}".rstrip(": ")
 
 
 def read_table(out: str | Path | Location, name: str) -> pa.Table:

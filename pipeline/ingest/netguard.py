@@ -13,6 +13,8 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pipeline.ingest.credentials import scrub, strip_credentials
+
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 # Error types worth retrying later (the server or the network may recover); anything else
@@ -30,11 +32,12 @@ class FetchError(Exception):
 
     def __init__(self, message: str, error_type: str, retryable: bool | None = None, *,
                  url: str | None = None, status: int | None = None):
+        message = scrub(message)  # the URLs in it without their credentials
         super().__init__(message)
         self.message = message
         self.error_type = error_type
         self.retryable = is_retryable(error_type) if retryable is None else retryable
-        self.url = url
+        self.url = strip_credentials(url) if url else url
         self.status = status
 
     def __reduce__(self):  # keep attributes when pickled (Prefect states, Dask workers)

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from pipeline.config import PIPELINE_VERSION, Settings
+from pipeline.ingest.credentials import scrub, strip_credentials
 from pipeline.ingest.fetch import (
     FetchError,
     FetchValidators,
@@ -17,7 +20,7 @@ from pipeline.ingest.fetch import (
     fetch_settings_from,
 )
 from pipeline.ingest.sniff import EXTENSIONS, PDF, pdf_page_count, sniff_media_type
-from pipeline.ingest.sources import Source
+from pipeline.ingest.sources import Source, SourcesError
 from schemas.document import doc_id_for, sha256_bytes
 
 
@@ -25,9 +28,26 @@ class IngestError(Exception):
     """A source could not be brought in; `error_type` names the kind of failure."""
 
     def __init__(self, message: str, error_type: str = "ingest_error", sha256: str | None = None):
-        super().__init__(message)
+        super().__init__(scrub(message))
         self.error_type = error_type
         self.sha256 = sha256
+
+
+class StoreError(SourcesError):
+    """The raw store (or another folder the run writes) cannot be written: a configuration
+    error (exit status 2), said in one line before anything starts."""
+
+
+def check_writable(folder: Path, what: str) -> None:
+    """Raise StoreError unless files can be created in `folder` (created if missing)."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / f".ptsm-write-test-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise StoreError(f"{what} {folder} cannot be written ({exc.strerror or exc}); "
+                         "give a writable folder") from exc
 
 
 @dataclass(frozen=True)
@@ -50,8 +70,12 @@ def ingest_source(source: Source, settings: Settings) -> Ingested:
     """Read or fetch `source`, check it, and store it under its sha256.
 
     A retryable network failure (timeout, 5xx) is raised as FetchError so that the
-    orchestrator can retry; every other failure is an IngestError.
+    orchestrator can retry; every other failure is an IngestError. URLs are stored and
+    logged without their credentials (the fetch itself uses them).
     """
+    if "\0" in source.uri:
+        raise IngestError(f"{shown_uri(source)}: the URI contains a NUL byte (\\x00); "
+                          "correct it in the sources list", "invalid_uri")
     state_path = _state_path(settings.store, source.id)
     previous = _load_state(state_path)
     if source.is_remote:
@@ -81,7 +105,7 @@ def ingest_source(source: Source, settings: Settings) -> Ingested:
         tmp.replace(raw_path)
     ingested = Ingested(
         source_id=source.id,
-        source_uri=source.url or source.uri,
+        source_uri=strip_credentials(source.url or source.uri),
         raw_path=str(raw_path),
         sha256=sha,
         doc_id=doc_id_for(sha),
@@ -89,11 +113,16 @@ def ingest_source(source: Source, settings: Settings) -> Ingested:
         size=len(data),
         fetched_at=datetime.now(UTC).isoformat(timespec="seconds"),
         department_hint=source.department,
-        public_url=source.url,
+        public_url=strip_credentials(source.url) if source.url else None,
     )
     _save_state(state_path, {**validators, "raw_path": str(raw_path), "sha256": sha})
     _log_fetch(store, ingested)
     return ingested
+
+
+def shown_uri(source: Source) -> str:
+    """The source's URI as stored, logged and published: no credentials, no NUL byte."""
+    return strip_credentials(source.uri).replace("\0", "\\x00")
 
 
 def _check_page_count(source: Source, data: bytes, limit: int, sha: str) -> None:
@@ -128,6 +157,9 @@ def split_duplicates(ingested: list[Ingested]) -> tuple[list[Ingested], list[dic
 
 
 def _read_local(source: Source, settings: Settings) -> bytes:
+    if source.uri.startswith("file://") and urlsplit(source.uri).netloc not in ("", "localhost"):
+        raise IngestError(f"{shown_uri(source)}: a file:// URI names no host; write "
+                          "file:///absolute/path", "invalid_uri")
     try:
         path = check_file_source(source.local_path, settings.allowed_roots)
     except FetchError as exc:
@@ -155,7 +187,8 @@ def _fetch(source: Source, settings: Settings,
         if exc.retryable:
             raise
         raise IngestError(str(exc), exc.error_type) from exc
-    state = {"etag": result.etag, "last_modified": result.last_modified, "url": result.url}
+    state = {"etag": result.etag, "last_modified": result.last_modified,
+             "url": strip_credentials(result.url)}
     return (None if result.not_modified else result.content), state
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.config import SOURCES_FILE
+from pipeline.ingest.credentials import strip_credentials
 
 
 class SourcesError(Exception):
@@ -40,6 +42,11 @@ def load_sources_file(path: Path) -> list[Source]:
         raise SourcesError(f"sources file not found: {path}") from exc
     except tomllib.TOMLDecodeError as exc:
         raise SourcesError(f"{path}: invalid TOML: {exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise SourcesError(f"{path}: not UTF-8 text (byte {exc.start}); save it as UTF-8"
+                           ) from exc
+    except OSError as exc:
+        raise SourcesError(f"sources file unreadable: {path} ({exc.strerror or exc})") from exc
     entries = data.get("source")
     if not isinstance(entries, list) or not entries:
         raise SourcesError(f"{path}: no [[source]] entries")
@@ -50,8 +57,8 @@ def load_sources_file(path: Path) -> list[Source]:
             raise SourcesError(f"{path}: source #{i} has no 'uri'")
         uri = str(entry["uri"])
         if "://" not in uri and not Path(uri).is_absolute():
-            uri = str((path.parent / uri).resolve())
-        sid = str(entry.get("id") or Path(uri).name)
+            uri = _absolute(path.parent / uri)
+        sid = str(entry.get("id") or Path(strip_credentials(uri)).name)
         if sid in seen:
             raise SourcesError(f"{path}: duplicate source id {sid!r}")
         seen.add(sid)
@@ -61,11 +68,24 @@ def load_sources_file(path: Path) -> list[Source]:
                 id=sid,
                 uri=uri,
                 department=str(dept) if dept not in (None, "") else None,
-                url=entry.get("url"),
-                title=entry.get("title"),
+                url=_text(entry.get("url")),
+                title=_text(entry.get("title")),
             )
         )
     return sources
+
+
+def _absolute(path: Path) -> str:
+    """`path` resolved; a path no file system accepts (a NUL byte) is kept as written, for
+    ingest to quarantine that source alone."""
+    try:
+        return str(path.resolve())
+    except (OSError, ValueError):
+        return os.path.abspath(path)
+
+
+def _text(value: object) -> str | None:
+    return None if value in (None, "") else str(value)
 
 
 def sources_from_folder(folder: Path, *, exclude: tuple[Path, ...] = ()) -> list[Source]:

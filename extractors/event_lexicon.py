@@ -14,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from extractors.textfold import fold
+from extractors.textfold import fold, fold_map
 
 DATA_FILE = Path(__file__).resolve().parent / "data" / "events.toml"
 
@@ -171,8 +171,9 @@ class ObjectFinder:
 
     def find(self, text: str) -> list[ObjectMention]:
         """Object mentions of ``text``, longest first where they overlap, in order."""
-        found = [ObjectMention(_group_kind(m), m.start(), m.end())
-                 for m in self.phrases.finditer(fold(text))]
+        folded = fold_map(text)
+        found = [ObjectMention(_group_kind(m), *folded.span(m.start(), m.end()))
+                 for m in self.phrases.finditer(folded.text)]
         if self.acronyms:
             found += [ObjectMention(_group_kind(m), m.start(), m.end())
                       for m in self.acronyms.finditer(text)]

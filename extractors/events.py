@@ -43,7 +43,7 @@ from extractors.event_lexicon import (
 )
 from extractors.institutions import Mention, find_institutions
 from extractors.nlp import DEFAULT_MODEL, iter_sentences, load_model
-from extractors.textfold import fold
+from extractors.textfold import fold, fold_map
 from schemas.document import Document
 
 if TYPE_CHECKING:
@@ -623,11 +623,11 @@ class _SentenceReader:
 
     def _relative_date(self) -> str | None:
         words = self.lexicon.words("relative_dates")
-        folded = fold(self.text)
+        folded = fold_map(self.text)
         for w in words:
-            m = re.search(rf"(?<!\w){re.escape(fold(w))}(?!\w)", folded)
+            m = re.search(rf"(?<!\w){re.escape(fold(w))}(?!\w)", folded.text)
             if m:
-                return self.text[m.start():m.end()]
+                return folded.cut(m.start(), m.end())
         return None
 
     def _row(self, event_type: str, when: FrenchDate | None, actor: Mention | None,

@@ -102,7 +102,9 @@ def test_seed004_mayenne() -> None:
     m = detect_department(seed("seed004"))
     assert (m.code, m.scope) == ("53", "department")
     assert m.candidates[0][0] == "53"
-    assert len(m.candidates) == 1  # "Nord Mayenne", "Pays de la Loire" give nothing else
+    # "Nord Mayenne", "Pays de la Loire" give nothing else; "la petite cabane de Nantes"
+    # is a city signal far below the floor.
+    assert all(score < 1.0 for _, score in m.candidates[1:])
 
 
 # ------------------------------------------------------------------------------ signals

@@ -162,8 +162,9 @@ class ObjectFinder:
         self.acronyms = _acronym_pattern(acronyms)
 
     def kind_of(self, expansion: str) -> str | None:
-        """The object an acronym's expansion names, when it names one as a whole."""
-        m = self.phrases.fullmatch(fold(expansion).strip())
+        """The object an acronym's expansion names ("Contrat territorial de santé mentale de
+        l'Aube" → contract), by its first words."""
+        m = self.phrases.match(fold(expansion).strip())
         if not m:
             return None
         kind = _group_kind(m)

@@ -52,8 +52,7 @@ if TYPE_CHECKING:
     from spacy.tokens import Doc, Token
 
 PARSE_COMPONENTS = ("tok2vec", "morphologizer", "parser", "attribute_ruler", "lemmatizer")
-_ARGUMENT_DEPS = {"nsubj", "nsubj:pass", "obj", "obl:arg", "obl:agent", "iobj", "nmod", "appos",
-                  "expl:subj"}
+_ARGUMENT_DEPS = {"nsubj", "nsubj:pass", "obj", "obl:arg", "iobj", "nmod", "appos", "expl:subj"}
 _CLIMB_DEPS = {"xcomp", "ccomp", "advcl", "csubj", "obj", "obl", "obl:arg", "obl:mod", "nmod",
                "nsubj", "nsubj:pass", "conj", "acl", "appos"}
 _REFERENCE = re.compile(
@@ -71,6 +70,8 @@ class EventSettings:
     """Tuning of the event reader.
 
     ``model``: spaCy package; ``batch_size``: sentences per ``nlp.pipe`` batch;
+    ``prefilter``: parse only the sentences holding a word of the lexicon (off: every
+    sentence, to measure what the parser costs);
     ``adjacent_gap``: most characters between a body and the date that is its own
     ("du CTS le 19 décembre 2019"); ``national_window``: characters looked back from a date
     for "décret/loi/…".
@@ -78,6 +79,7 @@ class EventSettings:
 
     model: str = DEFAULT_MODEL
     batch_size: int = 64
+    prefilter: bool = True
     adjacent_gap: int = 45
     national_window: int = 60
 
@@ -267,10 +269,25 @@ def _subject_children(tok: Token) -> list[Token]:
     return [c for c in tok.children if c.dep_ in ("nsubj", "nsubj:pass", "expl:subj")]
 
 
+_PHRASE_DEPS = {"nmod", "amod", "conj", "cc", "flat:name", "fixed", "compound", "det", "case",
+                "nummod", "obl:arg", "acl", "acl:relcl", "nsubj", "nsubj:pass", "obj"}
+
+
+def _phrase_ranges(tok: Token) -> list[_Range]:
+    """The words of the phrase headed by ``tok``, not its parenthesised appositions
+    ("lancement des invitations (réflexion sur …)" is not about a process)."""
+    out, todo = [], [tok]
+    while todo:
+        t = todo.pop()
+        out.append(_Range(t.idx, t.idx + len(t)))
+        todo += [c for c in t.children if c.dep_ in _PHRASE_DEPS]
+    return out
+
+
 def _argument_ranges(tok: Token) -> list[_Range]:
     """Character ranges of what the trigger governs."""
     deps = _ARGUMENT_DEPS if tok.pos_ in ("NOUN", "PROPN") else _ARGUMENT_DEPS - {"nmod"}
-    ranges = [_subtree_range(c) for c in tok.children if c.dep_ in deps]
+    ranges = [r for c in tok.children if c.dep_ in deps for r in _phrase_ranges(c)]
     if tok.pos_ not in ("NOUN", "PROPN"):
         ranges += [_subtree_range(c) for c in tok.children
                    if c.dep_ in ("obl:mod", "obl") and any(
@@ -279,7 +296,7 @@ def _argument_ranges(tok: Token) -> list[_Range]:
     head = tok.head
     if tok.dep_ in ("acl", "amod", "acl:relcl", "advcl") and head.i != tok.i:
         ranges.append(_Range(head.left_edge.idx, tok.left_edge.idx))
-    if tok.dep_ == "conj" and not _subject_children(tok):
+    if tok.dep_ in ("conj", "advcl") and not _subject_children(tok):
         ranges += [_subtree_range(c) for c in _subject_children(head)]
     antecedent = _antecedent_range(tok)
     if antecedent is not None:
@@ -294,7 +311,8 @@ def _argument_ranges(tok: Token) -> list[_Range]:
 
 
 def _word_order_range(tok: Token) -> _Range:
-    """The clause part before a passive trigger or after an active one, up to , ; : ."""
+    """The clause part before a passive trigger or after an active one, up to , ; : .
+    (after the comma for a participle that opens the sentence)."""
     text = tok.doc.text
     auxes = _aux(tok)
     if any(a.dep_ == "aux:pass" for a in auxes):
@@ -302,6 +320,11 @@ def _word_order_range(tok: Token) -> _Range:
         cut = max(text.rfind(ch, 0, first) for ch in ",;:")
         return _Range(cut + 1, first)
     end = tok.idx + len(tok)
+    leading = all(t.is_punct for t in tok.doc[: tok.i])
+    if leading and not auxes and _morph(tok, "VerbForm") == "Part":
+        comma = text.find(",", end)  # "Validé par l'ARS en 2020, le PTSM compte …"
+        if comma >= 0:
+            end = comma + 1
     stops = [i for i in (text.find(ch, end) for ch in ",;:.") if i >= 0]
     return _Range(end, min(stops) if stops else len(text))
 
@@ -327,6 +350,8 @@ def _heads(tok: Token) -> list[Token]:
     args = [c for c in tok.children if c.dep_ in deps]
     if tok.dep_ in ("acl", "amod", "acl:relcl") and tok.head.i != tok.i:
         args.append(tok.head)
+    if tok.dep_ in ("conj", "advcl", "xcomp") and not _subject_children(tok):
+        args += _subject_children(tok.head)
     return [t for a in args for t in (a, *a.conjuncts)]
 
 
@@ -336,6 +361,9 @@ def _actor_ranges(tok: Token) -> list[_Range]:
               or c.dep_ in ("nsubj", "expl:subj") and tok.pos_ != "NOUN"]
     if tok.dep_ == "conj" and not _subject_children(tok):
         ranges += [_subtree_range(c) for c in _subject_children(tok.head)]
+    antecedent = _antecedent_range(tok)  # "présenté au CTS, qui a émis un avis"
+    if antecedent is not None:
+        ranges.append(antecedent)
     return ranges
 
 
@@ -494,6 +522,7 @@ class _SentenceReader:
             chain = chain[: d.start] + " " * (d.end - d.start) + chain[d.end:]
         self.chain_text = chain
         self.context_date = context_date
+        self.objects_of: dict[int, list[ObjectMention]] = {}
 
     def events(self, matcher: Matcher) -> list[dict[str, Any]]:
         found = _triggers(self.doc, matcher, self.lexicon, self.all_dates)
@@ -549,7 +578,7 @@ class _SentenceReader:
         ranges = _actor_ranges(f.token)
         return [m for m in self.mentions if any(r.holds(m.start) for r in ranges)]
 
-    def _adjacent_date(self, mention: Mention) -> FrenchDate | None:
+    def _adjacent_date(self, mention: Mention | ObjectMention) -> FrenchDate | None:
         """The date written right after a body ("du CTS le 19 décembre 2019")."""
         end = mention.end
         tail = re.match(r"\s*\([A-Z]{2,8}\)", self.text[end:])
@@ -594,6 +623,7 @@ class _SentenceReader:
             end = tok.idx + len(tok)
             actors = list(dict.fromkeys([*actors, *self._chained(end, self.mentions)]))
             objects = list(dict.fromkeys([*objects, *self._chained(end, self.objects)]))
+        self.objects_of[tok.i] = objects
         if trigger.recipients:
             actors = [m for m in self.mentions if _base(m) in trigger.recipients
                       and m.start >= tok.left_edge.idx and _recipient(self.text, m)]
@@ -611,8 +641,15 @@ class _SentenceReader:
         relative = self._relative_date()
         launch_object = any(o.kind == "ptsm" for o in self._objects_of(f))
         rows = []
+        objects = self.objects_of.get(tok.i, [])
         for event_type, actor in pairs:
-            own = self._adjacent_date(actor) if actor is not None else None
+            obj = next((o for o in objects if trigger.types.get(o.kind) == event_type or (
+                event_type.startswith("opinion") and o.kind in ("ptsm", "project"))), None)
+            # A date written right after the object or the body is theirs ("validé le
+            # diagnostic le 4 juillet 2019 puis le PTSM le 10 juin 2020").
+            own = next((d for d in (self._adjacent_date(x) for x in (obj, actor)
+                                    if x is not None and x.start > tok.idx)
+                         if d is not None), None)
             when = own or date
             if when is None and not undated_ok:
                 continue
@@ -784,6 +821,11 @@ def _dedupe(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
                                       for o in out)]
 
 
+def warm_up_events(model: str = DEFAULT_MODEL) -> None:
+    """Load the parsing pipeline and build the matcher before the first document."""
+    _matcher(model)
+
+
 def _parse(texts: list[str], settings: EventSettings) -> Iterator[Doc]:
     nlp = parse_pipeline(settings.model)
     return nlp.pipe((_for_parser(t) for t in texts), batch_size=settings.batch_size)
@@ -800,7 +842,8 @@ def extract_events(doc: Document, settings: EventSettings | None = None) -> list
     lexicon = load_lexicon()
     sentences = _sentences(doc)
     prefilter = lexicon.prefilter()
-    candidates = [s for s in sentences if prefilter.search(fold(s.text))]
+    candidates = [s for s in sentences
+                  if not settings.prefilter or prefilter.search(fold(s.text))]
     if not candidates:
         return []
     finder = ObjectFinder(lexicon, [(a["acronym"], a["expansion"])

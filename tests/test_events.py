@@ -155,6 +155,8 @@ def test_one_trigger_several_objects_and_head_object() -> None:
         "Le diagnostic devrait être validé en juin 2020.",
         "Le PTSM doit être arrêté par le DGARS avant le 27 juillet 2020.",
         "Le projet régional de santé a été arrêté le 31 octobre 2023.",
+        "La démarche de labellisation a été lancée en 2021.",
+        "Les travaux de rénovation du CMP ont débuté en 2020.",
         "Les grandes étapes feront l'objet d'une validation lors d'une assemblée plénière.",
         "Le diagnostic territorial partagé et le projet sont arrêtés par le directeur général.",
     ],

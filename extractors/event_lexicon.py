@@ -68,9 +68,9 @@ class Lexicon:
     def trigger(self, trigger_id: str) -> Trigger:
         return next(t for t in self.triggers if t.id == trigger_id)
 
-    def prefilter(self) -> re.Pattern[str]:
-        """A cheap test on folded text: could a sentence hold any trigger?"""
-        return _prefilter(self)
+    def trigger_prefilters(self) -> tuple[tuple[Trigger, re.Pattern[str]], ...]:
+        """Per trigger, a cheap test on folded text for its words."""
+        return _trigger_prefilters(self)
 
 
 def _trigger(entry: dict[str, Any]) -> Trigger:
@@ -120,14 +120,18 @@ def _stem(lemma: str) -> str:
     return stem if len(stem) >= 4 else fold(lemma)
 
 
-@lru_cache(maxsize=4)
-def _prefilter(lexicon: Lexicon) -> re.Pattern[str]:
+def _stems_pattern(triggers: tuple[Trigger, ...]) -> re.Pattern[str]:
     stems: set[str] = set()
-    for t in lexicon.triggers:
+    for t in triggers:
         stems.update(_stem(w) for w in (*t.verbs, *t.nouns))
         stems.update(_stem(s[-1]) for s in t.sequences)
     words = sorted(stems, key=len, reverse=True)
     return re.compile(r"\b(?:" + "|".join(map(re.escape, words)) + ")")
+
+
+@lru_cache(maxsize=4)
+def _trigger_prefilters(lexicon: Lexicon) -> tuple[tuple[Trigger, re.Pattern[str]], ...]:
+    return tuple((t, _stems_pattern((t,))) for t in lexicon.triggers)
 
 
 @lru_cache(maxsize=64)

@@ -70,8 +70,8 @@ class EventSettings:
     """Tuning of the event reader.
 
     ``model``: spaCy package; ``batch_size``: sentences per ``nlp.pipe`` batch;
-    ``prefilter``: parse only the sentences holding a word of the lexicon (off: every
-    sentence, to measure what the parser costs);
+    ``prefilter``: parse only the sentences that could state an event (:func:`worth_parsing`;
+    off: every sentence, to measure what the parser costs);
     ``adjacent_gap``: most characters between a body and the date that is its own
     ("du CTS le 19 décembre 2019"); ``national_window``: characters looked back from a date
     for "décret/loi/…".
@@ -821,6 +821,39 @@ def _dedupe(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
                                       for o in out)]
 
 
+_MAY_HOLD_DATE = re.compile(r"\d|janv|f[ée]v|mars|avril|mai\b|juin|juil|ao[uû]t|sept|oct|nov|d[ée]c"
+                            r"|semestre|trimestre", re.IGNORECASE)
+
+
+def worth_parsing(text: str, lexicon: Lexicon, finder: ObjectFinder) -> bool:
+    """Could this sentence state an event? A trigger's words with what that trigger needs
+    (one of its objects, or a body for an opinion or an approval; a date when it needs
+    one): only such sentences go through the parser."""
+    folded = fold(text)
+    hits = [t for t, words in lexicon.trigger_prefilters() if words.search(folded)]
+    since = _MAY_HOLD_DATE.search(text) and re.search(
+        r"\b(?:" + "|".join(fold(w) for w in lexicon.words("since_words")) + r")\b", folded)
+    if not hits and not since:
+        return False
+    kinds = {o.kind for o in finder.find(text)} - {"project"}
+    if since and kinds & set(lexicon.clause.get("since_objects", ())):
+        return True
+    bodies: list[Mention] | None = None
+    for t in hits:
+        if t.sentence_needs and t.sentence_needs not in kinds:
+            continue
+        if t.needs_date and not _MAY_HOLD_DATE.search(text):
+            continue
+        if kinds & set(t.types):
+            return True
+        if t.needs_body or t.recipients or t.actor_suffices or "any" in t.types or (
+                "ptsm_approved" in t.types.values()):
+            bodies = find_institutions(text) if bodies is None else bodies
+            if bodies:
+                return True
+    return False
+
+
 def warm_up_events(model: str = DEFAULT_MODEL) -> None:
     """Load the parsing pipeline and build the matcher before the first document."""
     _matcher(model)
@@ -841,13 +874,12 @@ def extract_events(doc: Document, settings: EventSettings | None = None) -> list
     settings = settings or EventSettings()
     lexicon = load_lexicon()
     sentences = _sentences(doc)
-    prefilter = lexicon.prefilter()
-    candidates = [s for s in sentences
-                  if not settings.prefilter or prefilter.search(fold(s.text))]
-    if not candidates:
-        return []
     finder = ObjectFinder(lexicon, [(a["acronym"], a["expansion"])
                                     for a in extract_acronyms(doc)])
+    candidates = [s for s in sentences
+                  if not settings.prefilter or worth_parsing(s.text, lexicon, finder)]
+    if not candidates:
+        return []
     matcher = _matcher(settings.model)
     years = _years_by_day(sentences)
     rows: list[dict[str, Any]] = []
@@ -868,9 +900,10 @@ def events_in_sentence(text: str, settings: EventSettings | None = None) -> list
     """Events stated in one sentence, without document context (no dedup, no passage)."""
     settings = settings or EventSettings()
     lexicon = load_lexicon()
-    if not lexicon.prefilter().search(fold(text)):
+    finder = ObjectFinder(lexicon)
+    if settings.prefilter and not worth_parsing(text, lexicon, finder):
         return []
     parsed = next(_parse([text], settings))
-    reader = _SentenceReader(parsed, ObjectFinder(lexicon), lexicon, settings, text=text)
+    reader = _SentenceReader(parsed, finder, lexicon, settings, text=text)
     return [_public(r) for r in reader.events(_matcher(settings.model))]
 

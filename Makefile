@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 
-.PHONY: run test lint install install-dev clean samples
+.PHONY: run test lint install install-dev clean samples eval
 
 install: $(STAMP)
 
@@ -31,6 +31,30 @@ run: $(STAMP)
 test: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/pytest -q
+
+# The evaluation on shared data kept outside the repository (../shared/dev-gold: real web
+# page excerpts of other départements with their gold, the seeds' gold; ../shared/seeds):
+# the excerpts are rendered into HTML pages with site chrome, run through `ptsm run`, and
+# scored; a score under its floor fails. Pages and datasets go to build/eval (git-ignored).
+SHARED ?= ../shared
+EVAL := build/eval
+DEV_FLOORS := --floor events.precision=0.95 --floor events.recall=0.90 \
+	--floor departments=1 --floor regions=1
+SEED_FLOORS := --floor events.precision=1 --floor events.recall=1 --floor negatives=0
+
+eval: $(DEV_STAMP)
+	@test -d $(SHARED)/dev-gold/web/src -a -d $(SHARED)/seeds || { \
+	  echo "make eval: $(SHARED)/dev-gold/web/src or $(SHARED)/seeds not found; the evaluation" \
+	       "data is shared outside the repository (set SHARED=DIR)" >&2; exit 2; }
+	rm -rf $(EVAL) && mkdir -p $(EVAL)
+	$(BIN)/python -m evaluation.dev_pages $(SHARED)/dev-gold/web/src $(EVAL)/pages
+	$(BIN)/ptsm run --raw $(EVAL)/pages --store $(EVAL)/store-pages --out $(EVAL)/pages-out
+	$(BIN)/ptsm eval --out $(EVAL)/pages-out --gold $(SHARED)/dev-gold/web/gold_web.json \
+	  $(DEV_FLOORS)
+	mkdir -p $(EVAL)/seeds && cp $(SHARED)/seeds/*.txt $(EVAL)/seeds/
+	$(BIN)/ptsm run --raw $(EVAL)/seeds --store $(EVAL)/store-seeds --out $(EVAL)/seeds-out
+	$(BIN)/ptsm eval --out $(EVAL)/seeds-out --gold $(SHARED)/dev-gold/governance.json \
+	  $(SEED_FLOORS)
 
 samples: $(DEV_STAMP)
 	$(BIN)/python scripts/render_samples.py

@@ -32,6 +32,7 @@ from typing import Literal
 from extractors.textfold import fold
 
 DATA_FILE = Path(__file__).parent / "data" / "departements.csv"
+CITIES_FILE = Path(__file__).parent / "data" / "chefs_lieux.csv"
 
 Scope = Literal["department", "region", "multi", "unknown"]
 
@@ -64,11 +65,15 @@ class DetectionSettings:
     "brétillienne"; ``bare``: a bare one-word name ("Mayenne"), "Nord-Mayenne";
     ``weak``: "(53)", "53000 Laval", and ambiguous names with their article ("en Somme");
     weak signals add up to at most ``weak_cap`` per département (below ``floor``: they
-    never decide alone). ``region_mention`` / ``region_strong``: "Île-de-France" /
-    "ARS d'Île-de-France", "départements d'Île-de-France".
+    never decide alone). ``city``: the capitalised name of a département's chef-lieu after
+    "de", "d'", "à" ("CHRU de Lille"), at most ``city_cap`` per département.
+    ``region_mention`` / ``region_strong``: "Île-de-France" / "ARS d'Île-de-France",
+    "départements d'Île-de-France".
     A département wins when its score is at least ``floor``, ``dominance`` × the next
     département and ``region_ratio`` × the best région; a région wins the same way over
-    the other régions. ``title_factor`` / ``url_factor`` scale the confidence of a decision
+    the other régions; signals of the top département's own région count
+    ``own_region_factor`` there (every page names its ARS, which is regional).
+    ``title_factor`` / ``url_factor`` scale the confidence of a decision
     taken from the title / URL only. ``max_candidates`` bounds ``DepartmentMatch.candidates``.
     """
 
@@ -79,11 +84,14 @@ class DetectionSettings:
     bare: float = 0.5
     weak: float = 0.3
     weak_cap: float = 0.9
+    city: float = 0.4
+    city_cap: float = 0.8
     region_mention: float = 1.0
     region_strong: float = 2.0
     floor: float = 1.0
     dominance: float = 2.0
     region_ratio: float = 1.0
+    own_region_factor: float = 0.5
     title_factor: float = 0.8
     url_factor: float = 0.7
     max_candidates: int = 5
@@ -183,7 +191,10 @@ DEPARTMENT_TRIGGERS: tuple[str, ...] = (
     "département", "départements", "conseil départemental", "conseil général", "PTSM",
     "projet territorial de santé mentale", "projet territorial en santé mentale",
     "contrat territorial de santé mentale", "CTSM", "délégation territoriale",
-    "délégation départementale", "territoire",
+    "délégation départementale", "délégation", "territoire", "préfecture", "préfet",
+    "préfète", "commission spécialisée en santé mentale", "commission spécialisée de santé "
+    "mentale", "commission spécialisée santé mentale", "CSSM", "conseil territorial de santé",
+    "CTS",
 )
 REGION_TRIGGERS: tuple[str, ...] = (
     "région", "ARS", "agence régionale de santé", "conseil régional", "PTSM", "département",
@@ -207,7 +218,7 @@ def _words(text: str) -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class _Entry:
-    kind: Literal["department", "region", "demonym", "subarea", "blocker"]
+    kind: Literal["department", "region", "demonym", "subarea", "blocker", "city"]
     code: str | None = None
     region: str | None = None
     ambiguous: bool = False
@@ -244,6 +255,9 @@ def _lexicon() -> _Lexicon:
                 put(form, _Entry("demonym", d.code, d.region))
     for phrase in BLOCKERS:
         put(phrase, _Entry("blocker"))
+    for code, city in _cities():
+        dept = _by_code()[code]
+        put(city, _Entry("city", code, dept.region))
     for d in depts:
         for prefix in SUBAREA_PREFIXES:
             kind = "blocker" if d.ambiguous else "subarea"
@@ -258,6 +272,13 @@ def _lexicon() -> _Lexicon:
         dept_triggers=tuple(_words(t) for t in DEPARTMENT_TRIGGERS),
         region_triggers=tuple(_words(t) for t in REGION_TRIGGERS),
     )
+
+
+@cache
+def _cities() -> tuple[tuple[str, str], ...]:
+    """(code, chef-lieu) of the départements (Paris is its own département name)."""
+    with CITIES_FILE.open(encoding="utf-8", newline="") as fh:
+        return tuple((r["code"].strip(), r["city"].strip()) for r in csv.DictReader(fh))
 
 
 def _inflections(word: str) -> tuple[str, ...]:
@@ -386,6 +407,12 @@ def _classify(original: str, tokens: _Tokens, i: int, j: int, entry: _Entry,
                        _evidence(original, start, end))
     if entry.kind == "subarea":
         return Signal(entry.code, entry.region, s.bare, "bare", _evidence(original, start, end))
+    if entry.kind == "city":  # "CHRU de Lille", "à Rodez"; never a bare or postal "Laval"
+        before = tokens.words[i - 1] if i > 0 else ""
+        if (not case_known or not tokens.raw[i][:1].isupper()
+                or before not in ("de", "d", "a", "sur") or tokens.sep(i).strip(" '")):
+            return None
+        return Signal(entry.code, entry.region, s.city, "city", _evidence(original, start, end))
     # Article / preposition words just before the name, then a trigger before them.
     k = i
     while k > 0 and i - k < 3 and tokens.words[k - 1] in _ARTICLE_WORDS \
@@ -501,6 +528,7 @@ def _decide(signals: list[Signal], source: str, factor: float,
             s: DetectionSettings) -> DepartmentMatch:
     strong: dict[str, float] = defaultdict(float)
     weak: dict[str, float] = defaultdict(float)
+    city: dict[str, float] = defaultdict(float)
     regions: dict[str, float] = defaultdict(float)
     for sig in signals:
         if sig.code is None:
@@ -508,10 +536,12 @@ def _decide(signals: list[Signal], source: str, factor: float,
                 regions[sig.region] += sig.weight
         elif sig.kind == "weak":
             weak[sig.code] += sig.weight
+        elif sig.kind == "city":
+            city[sig.code] += sig.weight
         else:
             strong[sig.code] += sig.weight
     scores = {c: strong.get(c, 0.0) + min(weak.get(c, 0.0), s.weak_cap)
-              for c in set(strong) | set(weak)}
+              + min(city.get(c, 0.0), s.city_cap) for c in set(strong) | set(weak) | set(city)}
     ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
     candidates = [(c, round(v, 2)) for c, v in ranked[:s.max_candidates]]
     top_code, top = ranked[0] if ranked else (None, 0.0)
@@ -520,8 +550,11 @@ def _decide(signals: list[Signal], source: str, factor: float,
     best_region, region_score = region_ranked[0] if region_ranked else (None, 0.0)
     second_region = region_ranked[1][1] if len(region_ranked) > 1 else 0.0
 
+    own_region = _by_code()[top_code].region if top_code else None
+    region_rival = max((v * (s.own_region_factor if r == own_region else 1.0)
+                        for r, v in regions.items()), default=0.0)
     if top_code and top >= s.floor and top >= s.dominance * second \
-            and top >= s.region_ratio * region_score:
+            and top >= s.region_ratio * region_rival:
         dept = _by_code()[top_code]
         conf = top / (top + second) * (1 - math.exp(-top / s.strong)) * factor
         return DepartmentMatch(dept.code, dept.name, dept.region, "department", round(conf, 3),

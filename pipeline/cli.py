@@ -75,8 +75,11 @@ def build_parser() -> argparse.ArgumentParser:
             cmd.add_argument("--no-personal-names", action="store_true",
                              help="leave people's names out of the export")
         if name == "eval":
-            cmd.add_argument("--fiches-gold", type=Path)
-            cmd.add_argument("--governance-gold", type=Path)
+            cmd.add_argument("--gold", type=Path, action="append", required=True,
+                             help="a gold file (fiches, seeds' or web pages' format); repeatable")
+            cmd.add_argument("--floor", action="append", default=[], metavar="NAME=VALUE",
+                             help="fail (exit 1) below it: events.precision=0.95, "
+                                  "events.recall=0.9, departments=1, negatives=0 (a ceiling)")
     return parser
 
 
@@ -239,18 +242,18 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from evaluation.evaluate import (
-        FICHES_GOLD,
-        GOVERNANCE_GOLD,
-        format_evaluation,
-        run_evaluation,
-    )
+    from evaluation.evaluate import check_floors, format_evaluation, run_evaluation
 
     out = _require_dataset(args.out)
-    scores = run_evaluation(out, args.fiches_gold or FICHES_GOLD,
-                            args.governance_gold or GOVERNANCE_GOLD)
-    print(format_evaluation(scores, out))
-    return 0
+    try:
+        scores = run_evaluation(out, args.gold)
+        print(format_evaluation(scores, out))
+        failed = check_floors(scores, args.floor)
+    except (OSError, ValueError, KeyError) as exc:
+        raise SourcesError(f"eval: {exc}") from exc
+    for line in failed:
+        print(f"ptsm eval: below floor: {line}", file=sys.stderr)
+    return 1 if failed else 0
 
 
 COMMANDS = {"run": cmd_run, "serve": cmd_serve, "validate": cmd_validate, "report": cmd_report,

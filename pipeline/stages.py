@@ -13,7 +13,7 @@ from typing import Any
 from extractors.acronyms import extract_acronyms
 from extractors.departments import detect_department
 from extractors.entities import entity_pipeline, extract_entities
-from extractors.events import extract_events
+from extractors.events import extract_events, warm_up_events
 from extractors.facts import extract_facts
 from extractors.fiches import extract_fiches
 from extractors.people import extract_people
@@ -85,8 +85,9 @@ def ingest_stage(source: Source, settings: Settings) -> Ingested | dict[str, Any
 
 
 def warm_up() -> None:
-    """Load what every document needs (the spaCy pipeline) before the first one."""
+    """Load what every document needs (the spaCy pipelines) before the first one."""
     entity_pipeline()
+    warm_up_events()
 
 
 def process_stage(ingested: Ingested) -> DocResult:

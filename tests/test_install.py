@@ -29,8 +29,8 @@ def test_an_installed_copy_evaluates_a_gold_file_outside_the_checkout(
                            cwd=elsewhere, env=env, capture_output=True, text=True, check=True)
     assert str(ROOT) not in where.stdout and str(site) in where.stdout
     proc = subprocess.run([sys.executable, "-m", "pipeline.cli", "eval", "--out",
-                           str(sample_run.out), "--governance-gold", "governance.json",
-                           "--fiches-gold", "fiches_mayenne.json"],
+                           str(sample_run.out), "--gold", "governance.json",
+                           "--gold", "fiches_mayenne.json"],
                           cwd=elsewhere, env=env, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "Traceback" not in proc.stderr

@@ -60,4 +60,4 @@ samples: $(DEV_STAMP)
 	$(BIN)/python scripts/render_samples.py
 
 clean:
-	rm -rf $(VENV) data/curated data/raw/store
+	rm -rf $(VENV) data/curated data/.curated.* data/store data/raw/store

@@ -5,6 +5,7 @@ Usage::
     .venv/bin/python benchmarks/gen_corpus.py --small --out /tmp/ptsm-bench
     .venv/bin/python benchmarks/run_bench.py --corpus /tmp/ptsm-bench [--workers 2]
         [--no-flow] [--no-baselines] [--rss500]
+    .venv/bin/python benchmarks/run_bench.py --pdf8 [--repeat 3]   # the small-corpus case
 
 One process runs the stages one after the other by calling the stage functions directly
 (``pipeline.stages.ingest_stage``, ``process_stage`` with the reader and each extractor
@@ -16,6 +17,12 @@ in a subprocess for the whole-run figure, printed as a ratio to each baseline, a
 again with nothing changed (the incremental re-run, as a fraction of the cold run).
 ``--rss500`` also builds a 500-page PDF (the corpus' pages repeated) and measures the peak
 RSS of ``read_pdf`` and of ``process_stage`` on it, each in a fresh subprocess.
+
+``--pdf8`` is the small-corpus case, where start-up counts: 8 distinct feuille-de-route
+PDFs of ~85 pages (``gen_corpus.py`` with 8 départements, the PDFs only). Each repeat
+times bare single-process pdfplumber on them, a cold ``ptsm run`` (empty store and
+output; start-up included: it is the whole command's wall time) and the re-run with
+nothing changed; the table gives the median of each and the ratios of the medians.
 """
 
 from __future__ import annotations
@@ -240,6 +247,78 @@ def bare_pypdfium2(pdfs: list[Path]) -> tuple[float, int]:
     return time.perf_counter() - t0, pages
 
 
+def ptsm_run(raw: Path, out: Path, store: Path, workers: int) -> tuple[float, float]:
+    """Wall time and CPU time (user + system, of every process of the run: `ptsm`, its
+    worker processes and its temporary Prefect server) of one real `ptsm run` (this
+    interpreter, this checkout's code)."""
+    import resource
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-m", "pipeline.cli", "run", "--raw", str(raw),
+                           "--out", str(out), "--store", str(store), "--workers",
+                           str(workers)], capture_output=True, text=True, cwd=ROOT, env=env)
+    seconds = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if proc.returncode not in (0, 3):
+        raise RuntimeError(f"ptsm run failed ({proc.returncode}): {proc.stderr[-2000:]}")
+    return seconds, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def pdf8_corpus(work: Path, n: int = 8) -> list[Path]:
+    """`n` distinct 85-91-page feuille-de-route PDFs (agency layout) under
+    `work/pdf{n}/raw` (made once)."""
+    raw = work / f"pdf{n}" / "raw"
+    if not raw.is_dir() or len(list(raw.glob("*.pdf"))) < n:
+        sys.path.insert(0, str(ROOT / "benchmarks"))
+        from gen_corpus import CorpusSettings, generate
+
+        full = work / f"pdf{n}" / "full"
+        generate(full, CorpusSettings(n_departments=n, variant_every=0))  # 85-91 pages
+        raw.mkdir(parents=True, exist_ok=True)
+        for pdf in sorted((full / "raw").rglob("*.pdf")):
+            shutil.copy2(pdf, raw / pdf.name)
+    return sorted(raw.glob("*.pdf"))
+
+
+def pdf8_case(work: Path, workers: int, repeats: int) -> list[StageFigure]:
+    """Bare pdfplumber, cold `ptsm run` and no-change re-run on 8 PDFs: medians of the
+    wall times, and of the CPU times (what a loaded machine does not blur: on an idle
+    machine the wall time of a single process is its CPU time)."""
+    import statistics
+
+    pdfs = pdf8_corpus(work)
+    raw = pdfs[0].parent
+    runs: dict[str, list[tuple[float, float]]] = defaultdict(list)
+    pages = 0
+    for i in range(repeats):
+        cpu0, t0 = time.process_time(), time.perf_counter()
+        _, pages = bare_pdfplumber(pdfs)
+        runs["bare"].append((time.perf_counter() - t0, time.process_time() - cpu0))
+        run_dir = work / "pdf8" / f"run{i}"
+        shutil.rmtree(run_dir, ignore_errors=True)
+        out, store = run_dir / "curated", run_dir / "store"
+        runs["cold"].append(ptsm_run(raw, out, store, workers))
+        runs["again"].append(ptsm_run(raw, out, store, workers))
+        shutil.rmtree(run_dir, ignore_errors=True)
+        print(f"  repeat {i + 1}: " + ", ".join(
+            f"{name} {v[-1][0]:.1f} s (CPU {v[-1][1]:.1f} s)" for name, v in runs.items()),
+            flush=True)
+    (bare, bare_cpu), (cold, cold_cpu), (again, again_cpu) = (
+        (statistics.median(w for w, _ in v), statistics.median(c for _, c in v))
+        for v in runs.values())
+    note = f"median of {repeats}"
+    return [StageFigure(f"bare pdfplumber ({len(pdfs)} PDFs)", bare, pages,
+                        note=f"{note}; CPU {bare_cpu:.1f} s"),
+            StageFigure(f"cold ptsm run -w{workers}", cold, pages,
+                        note=f"{note}; {cold / bare:.2f} × pdfplumber, start-up included; "
+                             f"CPU {cold_cpu:.1f} s, all processes"),
+            StageFigure("re-run, nothing changed", again, pages,
+                        note=f"{note}; {again / cold:.1%} of the cold run; "
+                             f"CPU {again_cpu:.1f} s")]
+
+
 def whole_run(raw: Path, work: Path, workers: int) -> list[tuple[float, float, str]]:
     """Wall time, peak RSS (MB, the whole process tree) and status of the real `ptsm run`: a cold
     run (empty store and output), then a re-run with nothing changed."""
@@ -249,13 +328,13 @@ def whole_run(raw: Path, work: Path, workers: int) -> list[tuple[float, float, s
     for leftover in (store, snapshots_dir(out)):  # a cold run: no store, no dataset
         shutil.rmtree(leftover, ignore_errors=True)
     out.unlink(missing_ok=True)  # the link to the current snapshot
-    cmd = [str(ROOT / ".venv" / "bin" / "ptsm"), "run", "--raw", str(raw), "--out", str(out),
+    cmd = [sys.executable, "-m", "pipeline.cli", "run", "--raw", str(raw), "--out", str(out),
            "--store", str(store), "--workers", str(workers)]
     runs = []
     for _ in ("cold", "no change"):
         t0 = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                text=True, cwd=ROOT)
+                                text=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
         peaks: list[float] = []
         sampler = threading.Thread(target=_tree_peak, args=(proc, peaks), daemon=True)
         sampler.start()
@@ -364,9 +443,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-stages", action="store_true")
     parser.add_argument("--rss500", action="store_true", help="measure a 500-page PDF")
     parser.add_argument("--json", type=Path, help="also write the figures as JSON")
+    parser.add_argument("--pdf8", action="store_true",
+                        help="only the small-corpus case: 8 distinct ~85-page PDFs")
+    parser.add_argument("--repeat", type=int, default=3, help="repeats of --pdf8 (medians)")
     args = parser.parse_args(argv)
     raw, work = args.corpus / "raw", args.corpus / "work"
     work.mkdir(parents=True, exist_ok=True)
+    if args.pdf8:
+        print(table(pdf8_case(work, args.workers, args.repeat)))
+        return 0
     pdfs = sorted(raw.rglob("*.pdf"))
     sampler = PeakSampler()
     figures: list[StageFigure] = []

@@ -71,11 +71,18 @@ class WorkerCrashed(RuntimeError):
 
 @dataclass
 class _Pool:
-    """The worker processes of the run in progress, and how to start them again."""
+    """The worker processes of the run in progress: started by the first call that needs
+    them (a run with nothing to read starts none), started again if they die."""
 
     start: Callable[[], ProcessPoolExecutor]
-    executor: ProcessPoolExecutor
+    executor: ProcessPoolExecutor | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def get(self) -> ProcessPoolExecutor:
+        with self.lock:
+            if self.executor is None:
+                self.executor = self.start()
+            return self.executor
 
     def replace(self, broken: ProcessPoolExecutor) -> None:
         """New processes instead of `broken` (once, however many calls saw it break)."""
@@ -84,16 +91,22 @@ class _Pool:
                 broken.shutdown(wait=False, cancel_futures=True)
                 self.executor = self.start()
 
+    def shutdown(self) -> None:
+        with self.lock:
+            if self.executor is not None:
+                self.executor.shutdown()
+
 
 _POOL: list[_Pool] = []
 
 
 @contextmanager
-def worker_processes(settings: Settings,
-                     warm_up: Callable[[], object] | None = None) -> Iterator[None]:
+def worker_processes(settings: Settings, warm_up: Callable[[], object] | None = None,
+                     start_now: bool = False) -> Iterator[None]:
     """With `--task-runner process`, a pool of `settings.workers` processes for the run's
-    CPU-bound calls (:func:`in_worker_process`), started at once, each running `warm_up`
-    (loading the models) while the run goes on. Readers and spaCy are CPU-bound Python:
+    CPU-bound calls (:func:`in_worker_process`), all started at the first call (or at once
+    with `start_now`, when the run already knows it has documents to read), each running
+    `warm_up` (loading the models) first. Readers and spaCy are CPU-bound Python:
     threads would share one core. Prefect's own ProcessPoolTaskRunner would also move each
     task's orchestration, cache lookup and result into the pool, which costs more than
     reading a small document."""
@@ -110,13 +123,15 @@ def worker_processes(settings: Settings,
             executor.submit(int)
         return executor
 
-    pool = _Pool(start, start())
+    pool = _Pool(start)
+    if start_now:
+        pool.get()
     _POOL.append(pool)
     try:
         yield
     finally:
         _POOL.remove(pool)
-        pool.executor.shutdown()
+        pool.shutdown()
 
 
 def _worker_start(warm_up: Callable[[], object] | None) -> None:
@@ -136,7 +151,7 @@ def in_worker_process(fn: Callable[..., T], *args: object) -> T:
     if not _POOL:
         return fn(*args)
     pool = _POOL[0]
-    executor = pool.executor
+    executor = pool.get()
     try:
         return executor.submit(fn, *args).result()
     except BrokenProcessPool as exc:

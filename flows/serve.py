@@ -7,6 +7,7 @@ settings as plain strings, numbers and lists, rebuilds `Settings`, and runs the
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -46,9 +47,11 @@ def check_serving(cron: str) -> str:
 
 
 def parameters_from_settings(settings: Settings) -> dict[str, Any]:
-    """The JSON parameters of the scheduled flow for these settings (absolute paths)."""
+    """The JSON parameters of the scheduled flow for these settings: absolute paths, with
+    their links kept (a local `--out` is a link to its current snapshot: the runs publish
+    through the link)."""
     def absolute(path: Path | None) -> str | None:
-        return str(Path(path).resolve()) if path is not None else None
+        return os.path.abspath(path) if path is not None else None
 
     out = settings.out if "://" in str(settings.out) else absolute(Path(settings.out))
     return {
@@ -86,11 +89,14 @@ def ptsm_scheduled(sources: str | None = None, raw: str = "data/raw",
                    max_pages: int = Settings.max_pdf_pages) -> dict[str, Any]:
     """One scheduled re-ingestion: `ptsm run` with these options, as a subflow."""
     from flows.run_flow import run
+    from flows.unchanged import republish_if_unchanged
+    from pipeline.ingest.sources import resolve_sources
 
     settings = settings_from_parameters(sources, raw, out, store, workers, task_runner,
                                         dask_address, allow_root or [], allow_host or [],
                                         max_pages)
-    summary = run(settings)
+    summary = (republish_if_unchanged(settings, resolve_sources(settings), get_run_logger())
+               or run(settings))
     if summary.quarantined:
         get_run_logger().warning("%d input(s) quarantined, see %s/quarantine",
                                  len(summary.quarantined), summary.out)

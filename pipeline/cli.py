@@ -6,6 +6,7 @@ import argparse
 import os
 import signal
 import sys
+import time
 from pathlib import Path
 
 from pipeline.config import (
@@ -16,11 +17,15 @@ from pipeline.config import (
     Settings,
     machine_workers,
 )
-from pipeline.dataset.lock import LockedError
-from pipeline.dataset.outputs import MANIFEST, OutputError, check_replaceable, resolve_output
-from pipeline.ingest.sources import SourcesError
+from pipeline.ingest.sources import Source, SourcesError, resolve_sources
 
+STARTED = time.time()  # the summary's time covers the whole command (light imports above)
 USAGE_ERROR = 2
+FAILURE = 1
+# errors that are the user's to fix: one line, exit status 2 (module, class), checked by
+# name so that the modules are imported only by the commands that need them
+USAGE_ERRORS = (("pipeline.dataset.lock", "LockedError"),
+                ("pipeline.dataset.outputs", "OutputError"))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -44,7 +49,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--dask-address",
                      help="scheduler of an existing Dask cluster (e.g. tcp://host:8786; "
                           "default with --task-runner dask: a local cluster of --workers)")
-    run.add_argument("--store", type=Path, help="raw store folder (default: <raw>/store)")
+    run.add_argument("--store", type=Path,
+                     help="raw store folder, shared by the runs of a project (default: "
+                          "'store' next to a local --out, e.g. data/store; for a remote "
+                          "--out, a folder of ~/.cache/ptsm)")
     run.add_argument("--allow-root", type=Path, action="append", default=[],
                      help="a folder local sources may be read from (repeatable; default: the "
                           "folder of the sources file, or the raw folder)")
@@ -80,6 +88,9 @@ def build_parser() -> argparse.ArgumentParser:
             cmd.add_argument("--floor", action="append", default=[], metavar="NAME=VALUE",
                              help="fail (exit 1) below it: events.precision=0.95, "
                                   "events.recall=0.9, departments=1, negatives=0 (a ceiling)")
+    for command in sub.choices.values():
+        command.add_argument("--debug", action="store_true",
+                             help="show the Python traceback of an error")
     return parser
 
 
@@ -98,7 +109,18 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
     if workers > bound and not args.dask_address:  # a Dask cluster has its own machines
         print(f"ptsm: --workers {workers} lowered to {bound} ({machine})", file=sys.stderr)
         workers = bound
+    if args.sources is not None and not args.sources.is_file():
+        raise SourcesError(f"--sources {args.sources}: no such file")
+    if args.raw is not None and not args.raw.is_dir():
+        raise SourcesError(f"--raw {args.raw}: no such folder")
+    for root in args.allow_root:
+        if not root.is_dir():
+            raise SourcesError(f"--allow-root {root}: no such folder")
+    if args.store is not None and args.store.exists() and not args.store.is_dir():
+        raise SourcesError(f"--store {args.store}: not a folder")
     roots = args.allow_root or [sources_file.parent if sources_file else raw]
+    from pipeline.dataset.outputs import OutputError, check_replaceable, resolve_output
+
     try:
         check_replaceable(resolve_output(args.out))
     except OutputError as exc:
@@ -107,7 +129,17 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
                     store_dir=args.store, workers=workers, task_runner=args.task_runner,
                     dask_address=args.dask_address,
                     allowed_roots=[r.resolve() for r in roots], allowed_hosts=args.allow_host,
-                    max_pdf_pages=args.max_pages)
+                    max_pdf_pages=args.max_pages, started_at=STARTED)
+
+
+def checked_run(args: argparse.Namespace) -> tuple[Settings, list[Source]]:
+    """The settings and sources of `run`/`serve`, all checked before anything starts or
+    is created (SourcesError otherwise); then the store and output folders made sure
+    writable."""
+    settings = settings_from_args(args)
+    sources = resolve_sources(settings)
+    _check_writable(settings)
+    return settings, sources
 
 
 def _prefect_environment(settings: Settings) -> None:
@@ -130,27 +162,34 @@ def _check_writable(settings: Settings) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    settings = settings_from_args(args)
-    _check_writable(settings)
-    _prefect_environment(settings)
-    from flows.api_server import temporary_server
-
+    settings, sources = checked_run(args)
     # SIGTERM ends the run like Ctrl-C: cleanup runs (the previous dataset stays published)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    temporary_server(settings.prefect_server_log)  # starts while the rest is imported
-    from flows.run_flow import run
+    from flows.unchanged import republish_if_unchanged
 
-    summary = run(settings)
+    summary = republish_if_unchanged(settings, sources)  # no server, workers nor models
+    if summary is None:
+        _prefect_environment(settings)
+        from flows.api_server import temporary_server
+
+        temporary_server(settings.prefect_server_log)  # starts while Prefect is imported
+        from flows.run_flow import run
+
+        # local sources that are not all unchanged: documents to read, the worker
+        # processes load their models while the Prefect server starts
+        summary = run(settings, documents_to_read=not any(s.is_remote for s in sources))
     print()
     print(f"ptsm run {summary.run_id}")
     print(f"  sources read   {summary.n_sources}")
     print(f"  documents      {summary.n_documents} "
           f"({summary.n_processed} read, {summary.n_reused} unchanged)")
     print(f"  passages       {summary.n_passages}")
+    if summary.unchanged_since:
+        print(f"  nothing changed since run {summary.unchanged_since}: republished as is")
     for name, count in summary.counts.items():
         if name not in ("documents", "passages") and count:
             print(f"  {name:<14} {count}")
-    print(f"  time           {summary.seconds:.1f} s")
+    print(f"  time           {time.time() - STARTED:.1f} s")  # the whole command
     print(f"  output         {summary.out}")
     if summary.quarantined:
         print(f"  quarantined    {len(summary.quarantined)} (table quarantine):")
@@ -162,7 +201,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     from flows.serve import ScheduleError, check_serving, parameters_from_settings, serve_scheduled
 
-    settings = settings_from_args(args)
+    settings, _sources = checked_run(args)
     try:
         cron = check_serving(args.cron)
     except ScheduleError as exc:
@@ -174,6 +213,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def _require_dataset(out: str) -> Path:
     """The local folder of a published dataset; a usage error for remote outputs."""
+    from pipeline.dataset.outputs import MANIFEST, OutputError, resolve_output
+
     try:
         output = resolve_output(out)
     except OutputError as exc:
@@ -260,13 +301,34 @@ COMMANDS = {"run": cmd_run, "serve": cmd_serve, "validate": cmd_validate, "repor
             "export": cmd_export, "eval": cmd_eval}
 
 
+def is_usage_error(exc: BaseException) -> bool:
+    """A configuration or usage error (bad arguments, sources file, output, lock)."""
+    if isinstance(exc, SourcesError):
+        return True
+    return any(isinstance(exc, getattr(sys.modules[module], name))
+               for module, name in USAGE_ERRORS if module in sys.modules)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return COMMANDS[args.command](args)
-    except (SourcesError, LockedError) as exc:
-        print(f"ptsm: error: {exc}", file=sys.stderr)
-        return USAGE_ERROR
+    except KeyboardInterrupt:
+        print("ptsm: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        if args.debug:
+            raise
+        if is_usage_error(exc):
+            print(f"ptsm: error: {one_line(exc)}", file=sys.stderr)
+            return USAGE_ERROR
+        print(f"ptsm: error: {type(exc).__name__}: {one_line(exc)} "
+              "(run again with --debug for the traceback)", file=sys.stderr)
+        return FAILURE
+
+
+def one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__
 
 
 if __name__ == "__main__":

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -9,6 +11,7 @@ PIPELINE_VERSION = "0.1.0"
 DEFAULT_RAW = Path("data/raw")
 DEFAULT_OUT = Path("data/curated")
 SOURCES_FILE = "sources.toml"
+STORE_NAME = "store"  # the default raw store, next to a local output folder
 
 
 TASK_RUNNERS = ("process", "thread", "dask")  # Prefect task runners (flows/runners.py)
@@ -38,7 +41,7 @@ class Settings:
     raw_dir: Path = DEFAULT_RAW
     out: str = str(DEFAULT_OUT)  # a local path or a pyarrow filesystem URI (dataset/outputs.py)
     sources_file: Path | None = None  # a sources.toml; None = walk raw_dir
-    store_dir: Path | None = None  # content-addressed raw store; default <raw_dir>/store
+    store_dir: Path | None = None  # content-addressed raw store; default: default_store(out)
     workers: int = 2
     task_runner: str = "process"  # one of TASK_RUNNERS
     dask_address: str | None = None
@@ -49,15 +52,30 @@ class Settings:
     allowed_roots: list[Path] = field(default_factory=list)  # file sources must live here
     allow_private_networks: bool = False  # fetch from private/loopback addresses
     allowed_hosts: list[str] = field(default_factory=list)  # hosts allowed even if private
+    started_at: float | None = None  # time.time() when the command started (summary time)
 
     @property
     def store(self) -> Path:
-        return self.store_dir or (self.raw_dir / "store")
+        return self.store_dir or default_store(self.out)
 
     @property
     def prefect_server_log(self) -> Path:
         """Log of the temporary Prefect server of a run without `PREFECT_API_URL`."""
         return self.store / ".cache" / "prefect-server.log"
+
+
+def default_store(out: str | Path) -> Path:
+    """The raw store of the runs publishing to `out`, outside the inputs (which may be
+    read-only) and shared by every run of the project: `store` next to a local output
+    folder (data/curated → data/store); for a remote output, a folder of the user's cache
+    (`$XDG_CACHE_HOME/ptsm/<hash of the URI>`)."""
+    text = str(out)
+    if text.startswith("file://"):
+        text = text.removeprefix("file://")
+    elif "://" in text:
+        cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+        return cache / "ptsm" / hashlib.sha256(text.encode()).hexdigest()[:16]
+    return Path(text).parent / STORE_NAME
 
 
 # The modules that make the rows of one document: cached per-document results are keyed
@@ -74,8 +92,6 @@ DATASET_CODE = DOCUMENT_CODE + (
 
 def code_fingerprint(entries: tuple[str, ...] = DOCUMENT_CODE) -> str:
     """Hash of the code and reference data listed in `entries` (paths from the root)."""
-    import hashlib
-
     root = Path(__file__).resolve().parents[1]
     digest = hashlib.sha256(PIPELINE_VERSION.encode())
     for path in sorted(_fingerprinted_files(root, entries)):

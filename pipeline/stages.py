@@ -38,6 +38,12 @@ class DocResult:
     quarantine: list[dict[str, Any]] = field(default_factory=list)
     run_id: str | None = None  # the run that produced this result (cached results keep theirs)
 
+    @property
+    def pages(self) -> int:
+        """Pages of the document (its progress weight; 0 for pageless web pages)."""
+        documents = self.rows.get("documents") or [{}]
+        return documents[0].get("n_pages") or 0
+
 
 def stable_id(*parts: object) -> str:
     """Deterministic 16-hex id from the parts (same input → same id)."""

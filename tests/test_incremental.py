@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -23,10 +24,17 @@ PAGES = ["ptsm35-composition-du-ptsm.html", "ct-sante-idf-arrete-ptsm77.html",
          "ptsm-methode-co-construction.html"]
 
 
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]  # nothing listens there once the socket is closed
+
+
 def _sources(base: str) -> str:
     entries = [(p.removesuffix(".html"), f"{base}/{p}") for p in PAGES]
     entries += [("flaky", f"{base}/flaky.html"), ("gone", f"{base}/gone.html"),
-                ("vanishing", f"{base}/vanishing.html")]
+                ("vanishing", f"{base}/vanishing.html"),
+                ("refused", f"http://127.0.0.1:{_closed_port()}/ptsm.html")]
     return "".join(f'[[source]]\nid = "{i}"\nuri = "{u}"\n\n' for i, u in entries)
 
 
@@ -90,6 +98,10 @@ def test_first_run_ingests_all_retries_transient_errors_and_quarantines_404(runs
     assert "gone" in set(quarantine.source_id)
     gone = quarantine[quarantine.source_id == "gone"].iloc[0]
     assert gone.error_type == "http_404" and "404" in gone.message
+    refused = quarantine[quarantine.source_id == "refused"].iloc[0]
+    assert "Connection refused" in refused.message and "\n" not in refused.message
+    # a refused connection is retried, then quarantined: log lines, no traceback
+    assert "Traceback" not in first.stdout + first.stderr
 
 
 def test_second_run_rereads_nothing_and_publishes_the_same_dataset(runs) -> None:
@@ -173,13 +185,14 @@ def test_a_run_with_nothing_changed_republishes_without_reading(tmp_path: Path,
         shutil.copy(SAMPLES / page, raw / page)
     out = tmp_path / "curated"
 
-    def run() -> dict:
-        proc = run_cli("run", "--raw", str(raw), "--out", str(out), "--store",
-                       str(tmp_path / "store"), home=prefect_home)
+    def run() -> dict:  # the default store: next to the output, not in the inputs
+        proc = run_cli("run", "--raw", str(raw), "--out", str(out), home=prefect_home)
         assert proc.returncode == 0, proc.stdout + proc.stderr
         return _manifest(out)
 
     first = run()
+    assert sorted(p.name for p in raw.iterdir()) == sorted(PAGES)
+    assert (tmp_path / "store" / "fetch_log.jsonl").is_file()
     first_files = {p.relative_to(out): p.stat().st_ino for p in out.rglob("*.parquet")}
     (out / "report.html").write_text("report of the first run")  # as `ptsm report` does
     second = run()
@@ -188,6 +201,7 @@ def test_a_run_with_nothing_changed_republishes_without_reading(tmp_path: Path,
     assert second["unchanged_since"] == first["run_id"]
     assert second["dataset_fingerprint"] == first["dataset_fingerprint"]
     assert (second["documents_processed"], second["documents_unchanged"]) == (0, 3)
+    assert first["flow_run_id"] and second["flow_run_id"] is None  # checked before Prefect
     assert second["tables"] == first["tables"]
     assert out.resolve().name == second["run_id"]  # a new snapshot, switched to
     assert {p.relative_to(out): p.stat().st_ino for p in out.rglob("*.parquet")} == first_files

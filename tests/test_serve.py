@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -16,11 +17,14 @@ import httpx
 import pytest
 from conftest import ROOT, Run, run_cli
 
-CRON = "0 6 * * 1"
+from flows.serve import parameters_from_settings
+from pipeline.config import Settings
+
+EVERY_MINUTE = "* * * * *"
 DEPLOYMENT = "ptsm-scheduled/test"
 SERVER_START_S = 120  # migrating a fresh database takes 20-40 s on a loaded machine
 DEPLOYMENT_S = 90
-RUN_S = 240
+SCHEDULED_S = 300  # the next minute boundary, then the run itself on a loaded machine
 
 T = TypeVar("T")
 
@@ -70,7 +74,9 @@ def prefect_server(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
     env.update(PREFECT_HOME=str(tmp_path / "prefect-home"),
                PREFECT_SERVER_ANALYTICS_ENABLED="false", PREFECT_SERVER_UI_ENABLED="false",
-               PREFECT_LOGGING_LEVEL="WARNING")
+               PREFECT_LOGGING_LEVEL="WARNING",
+               # the scheduler looks for new deployments every few seconds, not every minute
+               PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS="5")
     log = tmp_path / "server.log"
     server = _start([sys.executable, "-m", "prefect", "server", "start",
                      "--host", "127.0.0.1", "--port", str(port)], env, log)
@@ -95,8 +101,14 @@ def test_serve_refuses_a_bad_cron_expression(tmp_path: Path) -> None:
     assert "invalid cron expression 'every monday'" in proc.stderr
 
 
-def test_serve_schedules_and_runs_the_pipeline(prefect_server: tuple[str, dict[str, str]],
-                                               sample_run: Run, tmp_path: Path) -> None:
+@pytest.mark.scheduler
+def test_the_scheduler_runs_the_pipeline_by_itself(prefect_server: tuple[str, dict[str, str]],
+                                                   sample_run: Run, tmp_path: Path) -> None:
+    """The server's scheduler creates the runs of a one-minute cron, `ptsm serve` runs them:
+    the first publishes into the `--out` given, the next finds nothing changed. Takes 1-2
+    minutes (it waits for two minute boundaries) but runs in CI: nothing else shows that
+    scheduled runs happen (SQLAlchemy 2.1 broke Prefect's scheduler without a failing
+    test)."""
     api, env = prefect_server
     out = tmp_path / "curated"
     # the samples run's raw store, with their cached results: the scheduled run reuses them,
@@ -104,9 +116,10 @@ def test_serve_schedules_and_runs_the_pipeline(prefect_server: tuple[str, dict[s
     # cache records hold the absolute path of their result)
     store = sample_run.out.parent / "store"
     log = tmp_path / "serve.log"
-    serve = _start([sys.executable, "-m", "pipeline.cli", "serve", "--cron", CRON,
+    serve = _start([sys.executable, "-m", "pipeline.cli", "serve", "--cron", EVERY_MINUTE,
                     "--name", "test", "--sources", str(ROOT / "data/raw/sources.toml"),
-                    "--out", str(out), "--store", str(store)], env, log)
+                    "--out", str(out), "--store", str(store)],
+                   {**env, "PREFECT_RUNNER_POLL_FREQUENCY": "2"}, log)
     client = httpx.Client(base_url=api, timeout=10)
     try:
         def deployment() -> dict | None:
@@ -114,27 +127,45 @@ def test_serve_schedules_and_runs_the_pipeline(prefect_server: tuple[str, dict[s
             return reply.json() if reply.status_code == 200 else None
 
         found = _wait_for("deployment", deployment, DEPLOYMENT_S, serve, log)
-        assert [s["schedule"].get("cron") for s in found["schedules"]] == [CRON]
+        assert [s["schedule"].get("cron") for s in found["schedules"]] == [EVERY_MINUTE]
         assert found["parameters"]["out"] == str(out)
 
-        def created() -> httpx.Response | None:
-            # a busy SQLite database answers 503 while the scheduler inserts the
-            # schedule's runs: ask again, as Prefect's own client does
-            reply = client.post(f"/deployments/{found['id']}/create_flow_run", json={})
-            return None if reply.status_code == 503 else reply
+        def finished_runs(count: int) -> Callable[[], list[dict] | None]:
+            def probe() -> list[dict] | None:
+                reply = client.post("/flow_runs/filter", json={
+                    "deployments": {"id": {"any_": [found["id"]]}},
+                    "flow_runs": {"state": {"type": {"any_": [
+                        "COMPLETED", "FAILED", "CRASHED", "CANCELLED"]}}},
+                    "sort": "EXPECTED_START_TIME_ASC"})
+                runs = reply.json() if reply.status_code == 200 else []
+                return runs if len(runs) >= count else None
+            return probe
 
-        flow_run = _wait_for("flow run creation", created, DEPLOYMENT_S, serve, log)
-        flow_run.raise_for_status()
+        first = _wait_for("first scheduled run", finished_runs(1), SCHEDULED_S, serve, log)[0]
+        assert first["auto_scheduled"], "created by the scheduler, not by hand"
+        assert first["state_type"] == "COMPLETED", f"{first['state']}\n{log.read_text()[-3000:]}"
+        manifest = json.loads((out / "_manifest.json").read_text())
+        assert out.is_symlink() and (out / "documents").is_dir()
+        assert manifest["tables"]["documents"] == 5 and not manifest.get("unchanged_since")
 
-        def finished() -> dict | None:
-            state = client.get(f"/flow_runs/{flow_run.json()['id']}").json()["state"]
-            return state if state["type"] in {"COMPLETED", "FAILED", "CRASHED",
-                                              "CANCELLED"} else None
-
-        state = _wait_for("scheduled run", finished, RUN_S, serve, log, every=2)
-        assert state["type"] == "COMPLETED", f"{state}\n{log.read_text()[-3000:]}"
-        assert (out / "_manifest.json").is_file()
-        assert (out / "documents").is_dir()
+        second = _wait_for("next scheduled run", finished_runs(2), SCHEDULED_S, serve, log)[1]
+        assert second["auto_scheduled"] and second["state_type"] == "COMPLETED"
+        again = json.loads((out / "_manifest.json").read_text())
+        assert again["unchanged_since"] == manifest["run_id"], "nothing changed"
+        assert again["run_id"] != manifest["run_id"]
     finally:
         client.close()
         _stop(serve)
+
+
+def test_serve_keeps_the_link_of_its_output(tmp_path: Path) -> None:
+    """A local `--out` is a link to its current snapshot: the deployment publishes through
+    the link, not into the snapshot it pointed to when it was served."""
+    snapshot = tmp_path / ".curated.snapshots" / "run1"
+    snapshot.mkdir(parents=True)
+    out = tmp_path / "curated"
+    out.symlink_to(snapshot.relative_to(tmp_path))
+    params = parameters_from_settings(Settings(out=str(out)))
+    assert params["out"] == str(out)
+    relative = parameters_from_settings(Settings(out="curated"))
+    assert relative["out"] == str(Path.cwd() / "curated")

@@ -154,7 +154,7 @@ def checked_addresses(host: str, port: int, policy: AddressPolicy,
             prefix = f"{context}: " if context else ""
             raise FetchError(
                 f"{prefix}refused to connect to {shown}: {reason}. Private networks are not "
-                "fetched unless allowed (FetchSettings.allow_private_networks or allowed_hosts)",
+                f"fetched unless allowed: run again with --allow-host {host}",
                 "private_address",
             )
     return addresses
@@ -174,6 +174,6 @@ def check_file_source(path: Path, roots: Collection[Path]) -> Path:
     via = "" if str(resolved) == str(path) else f" (resolves to {resolved})"
     raise FetchError(
         f"{path}{via} is outside the allowed roots ({shown}); move the file under a root "
-        "or add its folder to the allowed roots",
+        f"or allow its folder with --allow-root {resolved.parent}",
         "forbidden_path",
     )

@@ -20,7 +20,7 @@ from pipeline.ingest.fetch import (
     fetch_settings_from,
 )
 from pipeline.ingest.sniff import EXTENSIONS, PDF, pdf_page_count, sniff_media_type
-from pipeline.ingest.sources import Source, SourcesError
+from pipeline.ingest.sources import FETCH_LOG, Source, SourcesError
 from schemas.document import doc_id_for, sha256_bytes
 
 
@@ -212,5 +212,5 @@ def _save_state(path: Path, state: dict[str, Any]) -> None:
 
 def _log_fetch(store: Path, ingested: Ingested) -> None:
     entry = {**asdict(ingested), "pipeline_version": PIPELINE_VERSION}
-    with (store / "fetch_log.jsonl").open("a", encoding="utf-8") as log:
+    with (store / FETCH_LOG).open("a", encoding="utf-8") as log:
         log.write(json.dumps(entry, ensure_ascii=False) + "\n")

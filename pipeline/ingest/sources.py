@@ -4,15 +4,37 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.config import SOURCES_FILE
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+from pipeline.config import SOURCES_FILE, Settings
 from pipeline.ingest.credentials import strip_credentials
+
+SOURCE_KEYS = ("id", "uri", "url", "department", "title", "note")  # of a [[source]]
+TOP_LEVEL_KEYS = ("source", "watch")  # [[source]] entries; [[watch]] pages
+FETCH_LOG = "fetch_log.jsonl"  # the log of a raw store (pipeline/ingest/raw_store.py)
 
 
 class SourcesError(Exception):
     """The sources list itself is unusable (a usage/configuration error, exit status 2)."""
+
+
+def check_keys(keys: Iterable[str], known: Iterable[str], where: str) -> None:
+    """SourcesError naming the first unknown key, with the closest known one not used yet
+    (typos and swapped letters: 'uir' → 'uri')."""
+    keys, known = list(keys), list(known)
+    for key in keys:
+        if key not in known:
+            unused = [k for k in known if k not in keys] or known
+            close = process.extractOne(key, unused, scorer=OSA.normalized_similarity,
+                                       score_cutoff=0.5)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise SourcesError(f"{where}: unknown key {key!r}{hint}; "
+                               f"known keys: {', '.join(known)}")
 
 
 @dataclass(frozen=True)
@@ -47,13 +69,17 @@ def load_sources_file(path: Path) -> list[Source]:
                            ) from exc
     except OSError as exc:
         raise SourcesError(f"sources file unreadable: {path} ({exc.strerror or exc})") from exc
+    check_keys(data, TOP_LEVEL_KEYS, str(path))
     entries = data.get("source")
     if not isinstance(entries, list) or not entries:
         raise SourcesError(f"{path}: no [[source]] entries")
     sources: list[Source] = []
     seen: set[str] = set()
     for i, entry in enumerate(entries, 1):
-        if not isinstance(entry, dict) or not entry.get("uri"):
+        if not isinstance(entry, dict):
+            raise SourcesError(f"{path}: source #{i} is not a [[source]] table")
+        check_keys(entry, SOURCE_KEYS, f"{path}: source #{i}")
+        if not entry.get("uri"):
             raise SourcesError(f"{path}: source #{i} has no 'uri'")
         uri = str(entry["uri"])
         if "://" not in uri and not Path(uri).is_absolute():
@@ -89,10 +115,13 @@ def _text(value: object) -> str | None:
 
 
 def sources_from_folder(folder: Path, *, exclude: tuple[Path, ...] = ()) -> list[Source]:
-    """Every regular file under `folder` (sorted), except sources.toml, hidden files, `exclude`."""
+    """Every regular file under `folder` (sorted), except sources.toml, hidden files,
+    `exclude`, and raw stores (folders with a `fetch_log.jsonl`: earlier versions kept the
+    store in `<raw>/store`)."""
     if not folder.is_dir():
         raise SourcesError(f"raw folder not found: {folder}")
-    excluded = [e.resolve() for e in exclude]
+    stores = [log.parent for log in folder.rglob(FETCH_LOG)]
+    excluded = [e.resolve() for e in (*exclude, *stores)]
     sources = []
     for path in sorted(folder.rglob("*")):
         rel = path.relative_to(folder)
@@ -106,3 +135,10 @@ def sources_from_folder(folder: Path, *, exclude: tuple[Path, ...] = ()) -> list
     if not sources:
         raise SourcesError(f"no input files in {folder}")
     return sources
+
+
+def resolve_sources(settings: Settings) -> list[Source]:
+    """The sources of a run: its sources file if given, else every file of its raw folder."""
+    if settings.sources_file is not None:
+        return load_sources_file(settings.sources_file)
+    return sources_from_folder(settings.raw_dir, exclude=(settings.store,))

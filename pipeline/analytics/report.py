@@ -7,7 +7,8 @@ département its status (milestones reached, dates), documents and plans, fiches
 priority and partners; fiches by décret priority and priority coverage; the milestones
 timeline; the most frequent partners; the list of fiches with pilotes and échéances; the
 new documents of the run; data-quality notes. Two filters (département, priority) act on
-the tables, the cards and the bar and timeline charts.
+the tables, the cards and the bar and timeline charts; a link can set them
+(`report.html#departement=53&priorite=2`).
 
 Charts are Plotly figures (`pipeline.analytics.report_charts`) with plotly.js embedded once: the
 page loads nothing from anywhere and works offline (about 5 MB, most of it plotly.js).
@@ -610,6 +611,13 @@ document.addEventListener('DOMContentLoaded', function () {
   ['filtre-departement', 'filtre-priorite'].forEach(function (id) {
     document.getElementById(id).addEventListener('change', ptsmFilter);
   });
+  // a link can carry the filters: report.html#departement=53&priorite=2
+  var wanted = new URLSearchParams(location.hash.slice(1));
+  if (wanted.has('departement') || wanted.has('priorite')) {
+    document.getElementById('filtre-departement').value = wanted.get('departement') || '';
+    document.getElementById('filtre-priorite').value = wanted.get('priorite') || '';
+    ptsmFilter();
+  }
   var charts = document.querySelectorAll('.chart');
   var drawn = Array.prototype.filter.call(charts, function (c) {
     return c.querySelector('.main-svg');

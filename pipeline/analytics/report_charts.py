@@ -58,18 +58,17 @@ def plotly_js() -> str:
 
 
 def figure_html(fig: go.Figure, div_id: str, filterable: bool = False) -> str:
-    """The figure as a `<div>` and the script that draws it (plotly.js already loaded)."""
+    """The figure as a `<div>`, its data and layout as a JSON `<script>` (readable by tools
+    and tests) and the script that draws it (plotly.js already loaded)."""
     spec = fig.to_plotly_json()
-    data = json.dumps(spec["data"], default=str, ensure_ascii=False)
-    layout = json.dumps(spec["layout"], default=str, ensure_ascii=False)
+    payload = json.dumps({"data": spec["data"], "layout": spec["layout"]}, default=str,
+                         ensure_ascii=False).replace("</", "<\\/")
     attrs = ' data-filter="1"' if filterable else ""
-    return (f'<div id="{div_id}" class="chart"{attrs}></div><script>'
-            f"Plotly.newPlot({json.dumps(div_id)}, {_script_safe(data)}, "
-            f"{_script_safe(layout)}, {json.dumps(CONFIG)});</script>")
-
-
-def _script_safe(text: str) -> str:
-    return text.replace("</", "<\\/")
+    return (f'<div id="{div_id}" class="chart"{attrs}></div>'
+            f'<script type="application/json" id="{div_id}-donnees">{payload}</script>'
+            f"<script>(function () {{ var s = JSON.parse(document.getElementById("
+            f"{json.dumps(div_id + '-donnees')}).textContent); Plotly.newPlot("
+            f"{json.dumps(div_id)}, s.data, s.layout, {json.dumps(CONFIG)}); }})();</script>")
 
 
 def _layout(fig: go.Figure, height: int, style: ChartStyle, **extra: object) -> go.Figure:

@@ -25,10 +25,10 @@ import duckdb
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from extractors.departments import department_by_code  # noqa: E402
-from pipeline.duckdb_views import build_duckdb, create_views  # noqa: E402
-from pipeline.publish import publish, read_table, to_arrow  # noqa: E402
-from pipeline.report import build_report  # noqa: E402
-from pipeline.report_charts import department_tiles  # noqa: E402
+from pipeline.analytics.duckdb_views import build_duckdb, create_views  # noqa: E402
+from pipeline.analytics.report import build_report  # noqa: E402
+from pipeline.analytics.report_charts import department_tiles  # noqa: E402
+from pipeline.dataset.publish import publish, read_table, to_arrow  # noqa: E402
 from schemas.tables import TABLES  # noqa: E402
 
 
@@ -81,25 +81,31 @@ def main() -> None:
             out = Path(tmp) / "curated"
             publish({name: to_arrow(name, r) for name, r in rows.items()}, out,
                     {"schema_version": "1"})
-            snapshot = out.resolve()
-            parquet = sum(_size(snapshot / t) for t in TABLES)
-            tables_s = _median_seconds(lambda: build_duckdb(snapshot), args.repeat)
-            tables_mb = _size(snapshot / "ptsm.duckdb")
-            views_db = Path(tmp) / "views.duckdb"
-
-            def views() -> None:
-                views_db.unlink(missing_ok=True)
-                with duckdb.connect(str(views_db)) as con:
-                    create_views(con, snapshot)
-
-            views_s = _median_seconds(views, args.repeat)
-            report = Path(tmp) / "report.html"
-            report_s = _median_seconds(lambda: build_report(snapshot, report), args.repeat)
-            print(f"{n:>5} {len(rows['passages']):>9} {parquet:>10.1f} {tables_s:>11.2f} "
-                  f"{tables_mb:>12.1f} {views_s:>10.2f} {_size(views_db):>11.1f} "
-                  f"{report_s:>8.2f} {_size(report):>9.2f}")
+            figures = measure(out.resolve(), Path(tmp), args.repeat)
+            print(f"{n:>5} {len(rows['passages']):>9} " + " ".join(
+                f"{v:>{w}.{d}f}" for v, (w, d) in zip(figures, WIDTHS, strict=True)))
             shutil.rmtree(tmp, ignore_errors=True)
 
+
+WIDTHS = ((10, 1), (11, 2), (12, 1), (10, 2), (11, 1), (8, 2), (9, 2))
+
+
+def measure(snapshot: Path, tmp: Path, repeat: int) -> tuple[float, ...]:
+    """Parquet MB, database with tables (s, MB), with views (s, MB), report (s, MB)."""
+    parquet = sum(_size(snapshot / t) for t in TABLES)
+    tables_s = _median_seconds(lambda: build_duckdb(snapshot), repeat)
+    views_db = tmp / "views.duckdb"
+
+    def views() -> None:
+        views_db.unlink(missing_ok=True)
+        with duckdb.connect(str(views_db)) as con:
+            create_views(con, snapshot)
+
+    views_s = _median_seconds(views, repeat)
+    report = tmp / "report.html"
+    report_s = _median_seconds(lambda: build_report(snapshot, report), repeat)
+    return (parquet, tables_s, _size(snapshot / "ptsm.duckdb"), views_s, _size(views_db),
+            report_s, _size(report))
 
 if __name__ == "__main__":
     main()

@@ -564,7 +564,8 @@ margin-top:32px}h3{font-size:15px;margin-top:20px}h4{font-size:13px;margin:8px 0
 nav a{margin-right:12px;color:#0072B2}.meta{color:#555}
 table{border-collapse:collapse;font-size:12px;margin:8px 0;width:100%}
 th,td{border:1px solid #ddd;padding:3px 6px;text-align:left;vertical-align:top;
-overflow-wrap:anywhere}th{background:#f2f5f9}tr:nth-child(even) td{background:#fafafa}
+overflow-wrap:anywhere}th{background:#f2f5f9;overflow-wrap:normal;hyphens:auto}
+tr:nth-child(even) td{background:#fafafa}
 table.petit{width:auto}table.fiches td:nth-child(3){min-width:220px}
 td:first-child,th:first-child{white-space:nowrap}table.fiches td:nth-child(2){white-space:nowrap}
 .null{color:#aaa}.note{color:#666;font-style:italic}.bad{color:#a50f15;font-weight:bold}

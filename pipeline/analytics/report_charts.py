@@ -101,8 +101,10 @@ def tile_map(departments: Mapping[str, str], status: Mapping[str, str],
                    else PALETTE[i % len(PALETTE)]) for i, s in enumerate(ordered)}
     for label in ordered:
         codes = groups[label]
+        ink = "#333" if colours[label] in (ABSENT_COLOUR, "#F0E442") else "#fff"
         fig.add_trace(_tiles(codes, departments, status, fiches, style, name=label,
-                             marker={"color": colours[label]}))
+                             marker={"color": colours[label]},
+                             textfont={"size": 10, "color": ink}))
     n_status = len(fig.data)
     known = [c for c in tiles if c in status]
     fig.add_trace(_tiles(known, departments, status, fiches, style, name="Fiches actions",
@@ -142,8 +144,9 @@ def _tiles(codes: Sequence[str], departments: Mapping[str, str], status: Mapping
     marker = {"symbol": "square", "size": style.tile_size, "line": {"width": 1,
                                                                     "color": "#fff"}}
     marker.update(trace.pop("marker", {}))  # type: ignore[arg-type]
+    textfont = trace.pop("textfont", {"size": 10})
     return go.Scatter(x=[tiles[c][1] for c in codes], y=[-tiles[c][0] for c in codes],
-                      mode="markers+text", text=list(codes), textfont={"size": 10},
+                      mode="markers+text", text=list(codes), textfont=textfont,
                       hovertext=hover, hoverinfo="text", marker=marker,
                       customdata=[[c, None] for c in codes], **trace)
 

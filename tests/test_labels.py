@@ -76,6 +76,9 @@ def test_labels_are_french() -> None:
 
 
 def test_messages_in_the_published_data_are_french(sample_run) -> None:
+    documents = pd.read_parquet(sample_run.out / "documents")
+    evidence = documents.department_evidence.dropna().tolist()
+    assert evidence and not any(english_words(e) for e in evidence), evidence
     fiches = pd.read_parquet(sample_run.out / "fiches")
     evidence = fiches.priority_evidence.dropna().unique().tolist()
     assert evidence and not any(english_words(e) for e in evidence), evidence

@@ -395,8 +395,7 @@ def _news(con: duckdb.DuckDBPyConnection, manifest: dict[str, Any],
                          order by ingested_at desc""", started)
     head = ["Département", "Titre", "Source", "Version", "Trouvé sur", "Lu le"]
     body = [[escape(_dept_label({"department_code": r["department_code"],
-                                 "department_name": (department_by_code(
-                                     r["department_code"]) or _Nameless).name})),
+                                 "department_name": _name_of(r["department_code"])})),
              _cell(r["title"]), _cell(r["source_uri"]), _cell(r["version"]),
              _cell(r["discovered_from"]), _cell(r["ingested_at"])]
             for r in rows[: settings.max_table_rows]]
@@ -407,8 +406,9 @@ def _news(con: duckdb.DuckDBPyConnection, manifest: dict[str, Any],
                        if rows else ""))
 
 
-class _Nameless:
-    name = None
+def _name_of(code: str) -> str | None:
+    ref = department_by_code(code)
+    return ref.name if ref else None
 
 
 def _run_start(manifest: dict[str, Any]) -> datetime | None:

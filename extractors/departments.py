@@ -578,8 +578,12 @@ def _decide(signals: list[Signal], source: str, factor: float,
     return DepartmentMatch(None, None, None, "unknown", 0.0, "", candidates)
 
 
+# Where the evidence was read, in French (it is published in documents.department_evidence).
+_SOURCE_LABELS = {"text": "texte", "title": "titre", "url": "adresse"}
+
+
 def _summary(source: str, signals: list[Signal], limit: int = 3) -> str:
-    """'text: "PTSM 53" ×29; "département de la Mayenne" ×3'."""
+    """'texte : "PTSM 53" ×29; "département de la Mayenne" ×3'."""
     weight: dict[str, float] = defaultdict(float)
     count: dict[str, int] = defaultdict(int)
     shown: dict[str, str] = {}
@@ -590,7 +594,7 @@ def _summary(source: str, signals: list[Signal], limit: int = 3) -> str:
         shown.setdefault(key, sig.evidence)
     best = sorted(weight, key=lambda k: (-weight[k], k))[:limit]
     parts = [f'"{shown[k]}"' + (f" ×{count[k]}" if count[k] > 1 else "") for k in best]
-    return f"{source}: " + "; ".join(parts)
+    return f"{_SOURCE_LABELS.get(source, source)} : " + "; ".join(parts)
 
 
 def _from_hint(hint: str) -> DepartmentMatch | None:
@@ -601,11 +605,12 @@ def _from_hint(hint: str) -> DepartmentMatch | None:
                      if key in {_words(n) for n in (d.name, *d.aliases)}), None)
     if dept is not None:
         return DepartmentMatch(dept.code, dept.name, dept.region, "department", 1.0,
-                               f"hint: {hint}", [(dept.code, 1.0)])
+                               f"indiqué par la source : {hint}", [(dept.code, 1.0)])
     key = _words(hint)
     region = next((r for r in region_names() if _words(r) == key), None)
     if region is not None:
-        return DepartmentMatch(None, None, region, "region", 1.0, f"hint: {hint}", [])
+        return DepartmentMatch(None, None, region, "region", 1.0,
+                               f"indiqué par la source : {hint}", [])
     return None
 
 

@@ -70,7 +70,8 @@ FIELD_LABELS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("territoire", re.compile(r"^territoires?(?:\s+concernes?)?\s*(?::|$)")),
     ("public_cible", re.compile(r"^publics?(?:\s+cibles?|\s+vise)?\s*(?::|$)")),
     ("indicateurs", re.compile(r"^(?:les\s+)?indicateurs?\b")),
-    ("liens", re.compile(r"^liens?\s+avec\s+d.?autres\s+(?:travaux|actions|dispositifs)")),
+    ("liens", re.compile(r"^liens?\s+avec\s+d.?autres\s+(?:travaux|actions|dispositifs)"
+                         r"(?:\s+(?:territoriaux|du\s+territoire|en\s+cours))?\s*:?")),
     ("echeance", re.compile(r"^(?:echeances?|calendrier|echeancier)\s*(?::|$)")),
 )
 # Fields that count as evidence that a heading opens a real fiche body.

@@ -523,7 +523,7 @@ def _content_priority(text: str) -> tuple[int | None, str | None]:
     best = max(scores, key=lambda p: (len(scores[p]), -p))
     if not scores[best]:
         return None, None
-    return best, "keywords: " + ", ".join(scores[best])
+    return best, "mots-clés : " + ", ".join(scores[best])
 
 
 def extract_fiches(doc: Document, settings: FicheSettings | None = None) -> FicheExtraction:
@@ -606,11 +606,12 @@ def _decide_priority(section: int | None, toc: int | None, summary: list[int] | 
     if placed is None and summary:
         placed, source = Counter(summary).most_common(1)[0][0], "summary"
     if section is not None and (placed is None or placed == section or placed in body_sections):
-        return section, "section", f"enclosing 'Objectif {section}' section"
+        return section, "section", f"dans la section « Objectif {section} »"
     if placed is not None:
-        why = "placed by the table of contents" if source == "toc" else "placed by summary tables"
+        why = ("placée par le sommaire" if source == "toc"
+               else "placée par les tableaux récapitulatifs")
         if section is not None:
-            why += f" (no 'Objectif {placed}' heading in the body)"
+            why += f" (pas de titre « Objectif {placed} » dans le corps)"
         return placed, source, why
     if content[0] is not None:
         return content[0], "content", content[1]
@@ -661,7 +662,8 @@ def _emit(doc: Document, cand: _Candidate, end: int, order: int, result: FicheEx
         "number": number, "number_label": cand.label, "title": title,
         "title_variants": title_variants, "priority": priority, "priority_source": source,
         "priority_evidence": evidence,
-        "axis_label": axis[cand.index] or (obj_labels.get(priority) if priority else None),
+        "axis_label": (axis[cand.index] or (obj_labels.get(priority) if priority else None)
+                       or "").rstrip(" :") or None,  # a label, without its colon
         "pilotes": pilotes, "pilotes_undefined": pil_undef,
         "partenaires": partenaires, "partenaires_undefined": part_undef,
         "objectifs_strategiques": strategic,

@@ -27,6 +27,7 @@ from flows.unchanged import (
     republish,
 )
 from pipeline.analytics.duckdb_views import build_duckdb
+from pipeline.analytics.plans import mark_documents
 from pipeline.analytics.profiles import build_profiles
 from pipeline.config import SOURCES_FILE, Settings, code_fingerprint
 from pipeline.dataset.assemble import Rows, collect_rows, to_tables
@@ -155,10 +156,11 @@ def build_tables(results: list[DocResult], quarantine: list[dict[str, Any]],
                  dedup: Callable[[Rows], Rows] = mark_repeats, rebuild: Rebuild | None = None,
                  problems: list[str] | None = None) -> dict[str, pa.Table]:
     """The run's stages after extraction: collect rows (with history: `rebuild` and
-    `problems` as in `collect_rows`), dedup, profiles."""
+    `problems` as in `collect_rows`), dedup, plans, profiles."""
     rows = collect_rows(results, quarantine, previous=previous, source_ids=source_ids,
                         rebuild=rebuild, problems=problems)
     rows = dedup(rows)
+    mark_documents(rows)  # one plan counted once: plan_id, is_primary
     rows["ptsm_profiles"] = build_profiles(rows)
     return to_tables(rows)
 

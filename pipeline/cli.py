@@ -70,7 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="deployment name: runs appear as ptsm-scheduled/NAME")
 
     for name, help_ in (("validate", "check a published dataset against the schemas"),
-                        ("report", "write the cross-département HTML report"),
+                        ("report", "write the cross-département HTML report (French)"),
                         ("eval", "score the published dataset against the gold files"),
                         ("export", "export the tables as CSV or XLSX")):
         cmd = sub.add_parser(name, help=help_)
@@ -79,7 +79,8 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "export":
             cmd.add_argument("--format", choices=["csv", "xlsx"], required=True)
             cmd.add_argument("--sep", default=",", help="CSV separator (';' for French Excel)")
-            cmd.add_argument("--dest", type=Path, help="output folder or file")
+            cmd.add_argument("--dest", type=Path, help="output folder or file (default: "
+                             "exports/ next to the dataset, outside its snapshots)")
             cmd.add_argument("--no-personal-names", action="store_true",
                              help="leave people's names out of the export")
         if name == "eval":

@@ -86,8 +86,8 @@ DOCUMENT_CODE = ("pipeline/readers", "pipeline/stages.py", "pipeline/ingest/snif
 # report, exports, evaluation, the CLI, flows' orchestration, docs) re-reads nothing.
 DATASET_CODE = DOCUMENT_CODE + (
     "pipeline/dedup", "pipeline/dataset/assemble.py", "pipeline/dataset/history.py",
-    "pipeline/dataset/publish.py", "pipeline/analytics/profiles.py",
-    "pipeline/analytics/duckdb_views.py")
+    "pipeline/dataset/publish.py", "pipeline/analytics/plans.py",
+    "pipeline/analytics/profiles.py", "pipeline/analytics/duckdb_views.py")
 
 
 def code_fingerprint(entries: tuple[str, ...] = DOCUMENT_CODE) -> str:

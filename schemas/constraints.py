@@ -54,6 +54,7 @@ ROW_LABELS: dict[str, tuple[str, ...]] = {
 _EXTRACTED = ("governance_events", "facts", "entities", "people", "acronyms")
 
 FOREIGN_KEYS: tuple[ForeignKey, ...] = (
+    ForeignKey("documents", "plan_id", "documents", "doc_id"),  # a plan's primary document
     ForeignKey("passages", "doc_id", "documents", "doc_id"),
     ForeignKey("passages", "cluster_id", "passage_clusters", "cluster_id"),
     ForeignKey("passage_clusters", "canonical_passage_id", "passages", "passage_id"),

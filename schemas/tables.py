@@ -6,6 +6,8 @@ validation checks them, and the data dictionary is generated from them.
 
 from __future__ import annotations
 
+import json
+
 import pyarrow as pa
 
 SCHEMA_VERSION = "1"
@@ -22,8 +24,19 @@ def _schema(doc: str, partitioned: bool, *fields: pa.Field) -> pa.Schema:
             "description": doc,
             "schema_version": SCHEMA_VERSION,
             "partitioned_by": "department_code" if partitioned else "",
+            "pandas": _pandas_metadata(fields),
         },
     )
+
+
+def _pandas_metadata(fields: tuple[pa.Field, ...]) -> str:
+    """pandas reads nullable integers as `Int64` and booleans as `boolean` (not float 2019.0
+    or object): pyarrow's `to_pandas` honours these dtypes from the file's metadata."""
+    nullable = {pa.int64(): "Int64", pa.bool_(): "boolean"}
+    columns = [{"name": f.name, "field_name": f.name, "pandas_type": str(f.type),
+                "numpy_type": nullable[f.type], "metadata": None}
+               for f in fields if f.type in nullable]
+    return json.dumps({"index_columns": [], "column_indexes": [], "columns": columns})
 
 
 STR, INT, FLOAT, BOOL, DATE = pa.string(), pa.int64(), pa.float64(), pa.bool_(), pa.date32()
@@ -58,6 +71,10 @@ SCHEMAS: dict[str, pa.Schema] = {
         _f("superseded_by", STR, "doc_id of the version that replaced this one."),
         _f("source_status", STR, "ok, or missing when the source could not be fetched "
            "in the last run (its last version is kept)."),
+        _f("plan_id", STR, "The plan this document is a version or format of: doc_id of the "
+           "plan's primary document (pipeline.analytics.plans)."),
+        _f("is_primary", BOOL, "True for the one document of its plan that every count "
+           "reads; false for its other formats, copies and older versions."),
     ),
     "passages": _schema(
         "One row per text block of a document, in reading order.", True,
@@ -200,13 +217,17 @@ SCHEMAS: dict[str, pa.Schema] = {
         _f("department_name", STR, "Name."),
         _f("region", STR, "Région."),
         _f("n_documents", INT, "Current documents."),
-        _f("n_fiches", INT, "Fiches actions found."),
+        _f("n_plans", INT, "Plans among the current documents (formats and copies of one "
+           "plan count once)."),
+        _f("n_fiches", INT, "Fiches actions of the plans' primary documents."),
         *[_f(f"n_fiches_priority_{i}", INT, f"Fiches of décret priority {i}.")
           for i in range(1, 7)],
         _f("diagnostic_date", DATE, "First diagnostic milestone."),
         _f("roadmap_adopted_date", DATE, "Roadmap adoption."),
         _f("ptsm_approved_date", DATE, "Approval by the ARS."),
         _f("contract_signed_date", DATE, "Signature of the contract."),
+        _f("n_milestones", INT, "Distinct milestones (type and date) of the plans' primary "
+           "documents."),
         _f("period_start_year", INT, "First year of the PTSM period."),
         _f("period_end_year", INT, "Last year of the PTSM period."),
     ),

@@ -42,7 +42,7 @@ def _plain(value: object) -> object:
         return _plain(value.tolist())
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
-    if isinstance(value, float) and value != value:  # NaN
+    if value is pd.NA or (isinstance(value, float) and value != value):  # Int64 null, NaN
         return None
     return value
 

@@ -233,7 +233,7 @@ def test_dominant_departement_among_several() -> None:
 def test_url_when_text_is_silent(url: str, code: str) -> None:
     m = detect_department("Le projet avance. La méthode ANAP.", url=url)
     assert (m.code, m.scope) == (code, "department")
-    assert m.evidence.startswith("url:")
+    assert m.evidence.startswith("adresse :")
 
 
 def test_region_only_url() -> None:
@@ -244,7 +244,7 @@ def test_region_only_url() -> None:
 def test_title_when_text_is_silent() -> None:
     m = detect_department("Le projet avance.", title="Le PTSM de la Sarthe")
     assert (m.code, m.scope) == ("72", "department")
-    assert m.evidence.startswith("title:")
+    assert m.evidence.startswith("titre :")
 
 
 def test_text_beats_title_and_url() -> None:

@@ -1,4 +1,5 @@
-"""ptsm.duckdb: every table loads through the database file and the analyst views run."""
+"""ptsm.duckdb: every table loads through the database file, the analyst views run, and a
+copied or moved dataset (or the database file alone) still answers every view."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 from fixtures.synthetic_dataset import make_synthetic_dataset, synthetic_rows
@@ -71,33 +73,69 @@ def test_analyst_views(con) -> None:
     assert coverage == [("2A", 6, 2, 1.0), ("35", 6, 3, 1.0), ("53", 6, 2, 1.0)]
     timeline = con.execute("select department_name, event_date, event_label "
                            "from milestones_timeline where department_code = '53'").fetchall()
-    assert [t[2] for t in timeline] == ["Diagnosis launched", "Roadmap adopted", "PTSM approved"]
+    assert [t[2] for t in timeline] == ["Diagnostic lancé", "Feuille de route adoptée",
+                                        "PTSM arrêté par l'ARS"]
     assert timeline[0][0] == "Mayenne"
     top = con.execute("select organisation, n_fiches, department_codes "
                       "from partner_organisations limit 1").fetchone()
     assert top == ("UNAFAM", 3, ["35", "53"])
     issues = [r[0] for r in con.execute("select issue from data_quality_issues").fetchall()]
-    assert issues == ["document partial", "quarantined at read (encrypted)"]
+    assert issues == ["document lu en partie", "quarantaine (étape read, encrypted)"]
+    overview = dict(con.execute("select department_code, stage_label from department_overview"
+                                ).fetchall())
+    assert overview["53"] == "PTSM arrêté par l'ARS"
+    assert overview["35"] == "Contrat territorial signé"
+    assert overview["__unknown__"] == "Aucune étape datée"
     meta = dict(con.execute("from _ptsm_meta").fetchall())
     assert meta["schema_version"] == "1" and Path(meta["dataset_path"]).is_absolute()
 
 
-def test_each_publication_has_its_views_and_a_copy_can_be_repointed(tmp_path: Path) -> None:
+def test_a_copied_dataset_answers_every_view(tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
     out = make_synthetic_dataset(tmp_path / "curated")
     rows = synthetic_rows()
     rows["fiches"] = rows["fiches"][:2]
     publish({name: to_arrow(name, r) for name, r in rows.items()}, out, {"schema_version": "1"},
             finish=build_duckdb)
-    # publish builds the views of the new snapshot; out/ptsm.duckdb is the current one
+    # publish builds the database of the new snapshot; out/ptsm.duckdb is the current one
     with duckdb.connect(str(out / "ptsm.duckdb"), read_only=True) as con:
         assert con.execute("select count(*) from fiches").fetchone()[0] == 2
-    moved = Path(shutil.copytree(out.resolve(), tmp_path / "moved"))
-    path = build_duckdb(moved)  # after a move or copy, rebuilding re-points the views
-    with duckdb.connect(str(path), read_only=True) as con:
-        assert con.execute("select count(*) from passages").fetchone()[0] == 16
-        meta = dict(con.execute("from _ptsm_meta").fetchall())
-    assert meta["dataset_path"] == str(moved.resolve())
-    assert sorted(p.name for p in moved.iterdir() if p.name.startswith(".")) == []
+        expected = {v: con.execute(f'select count(*) from "{v}"').fetchone()[0]
+                    for v in [*TABLES, *ANALYST_VIEWS]}
+    copy = Path(shutil.copytree(out, tmp_path / "elsewhere" / "copie", symlinks=False))
+    shutil.rmtree(tmp_path / ".curated.snapshots")  # the original is gone
+    (tmp_path / "curated").unlink()
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    shutil.copy(copy / DUCKDB_FILE, alone / DUCKDB_FILE)  # even the file on its own
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    for path in (copy / DUCKDB_FILE, alone / DUCKDB_FILE):
+        with duckdb.connect(str(path), read_only=True) as con:
+            for view, n in expected.items():
+                assert con.execute(f'select count(*) from "{view}"').fetchone()[0] == n, view
+            assert con.execute("select count(*) from passages").fetchone()[0] == 16
+    assert sorted(p.name for p in copy.iterdir() if p.name.startswith(".")) == []
+
+
+def test_an_older_dataset_without_the_new_columns_still_opens(tmp_path: Path) -> None:
+    out = make_synthetic_dataset(tmp_path / "curated").resolve()
+    for path in (out / "documents").rglob("*.parquet"):  # as published before plan_id
+        table = pq.read_table(path)
+        pq.write_table(table.drop_columns([c for c in ("plan_id", "is_primary")
+                                           if c in table.column_names]), path)
+    with duckdb.connect(str(build_duckdb(out)), read_only=True) as con:
+        assert con.execute("select count(*) from documents where plan_id is null"
+                           ).fetchone()[0] == 4
+        assert con.execute("select sum(n_fiches) from department_overview").fetchone()[0] == 9
+
+
+def test_nullable_integers_load_as_integers_in_pandas(dataset: Path) -> None:
+    fiches = pd.read_parquet(dataset / "fiches")
+    assert str(fiches.priority.dtype) == "Int64" and fiches.priority.isna().sum() == 1
+    assert fiches.priority.dropna().tolist()[0] in range(1, 7)
+    profiles = pd.read_parquet(dataset / "ptsm_profiles")
+    assert str(profiles.period_start_year.dtype) == "Int64"
+    assert str(pd.read_parquet(dataset / "documents").is_current.dtype) == "boolean"
 
 
 def test_parquet_has_row_groups_dictionaries_and_statistics(dataset: Path) -> None:

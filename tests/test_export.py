@@ -21,7 +21,11 @@ def dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_csv_round_trips_through_pandas_with_accents(dataset: Path, tmp_path: Path) -> None:
     paths = export_dataset(dataset, "csv", dest=tmp_path / "csv")
-    assert [p.name for p in paths] == [f"{t}.csv" for t in TABLES]
+    assert [p.name for p in paths] == [f"{t}.csv" for t in TABLES] + ["dictionnaire.csv"]
+    labels = pd.read_csv(tmp_path / "csv" / "dictionnaire.csv", encoding="utf-8-sig")
+    assert len(labels) == sum(len(SCHEMAS[t].names) for t in TABLES)
+    assert labels.set_index(["table", "colonne"]).loc[("fiches", "pilotes"), "libelle"] \
+        == "Pilotes"
     raw = (tmp_path / "csv" / "fiches.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")  # BOM: Excel reads UTF-8
     fiches = pd.read_csv(tmp_path / "csv" / "fiches.csv", encoding="utf-8-sig",
@@ -53,9 +57,12 @@ def test_csv_with_semicolons_for_french_excel(dataset: Path, tmp_path: Path) -> 
 
 def test_xlsx_has_one_sheet_per_table(dataset: Path) -> None:
     [path] = export_dataset(dataset, "xlsx")
-    assert path == dataset / "export" / "ptsm.xlsx"
+    # outside the snapshots: the next run neither hides nor deletes it
+    assert path == dataset.parent.absolute() / "exports" / "ptsm.xlsx"
     workbook = openpyxl.load_workbook(path)
-    assert workbook.sheetnames == list(TABLES)
+    assert workbook.sheetnames == ["dictionnaire", *TABLES]
+    assert [c.value for c in workbook["dictionnaire"][1]] == \
+        ["table", "libelle_table", "colonne", "libelle"]
     fiches = workbook["fiches"]
     header = [c.value for c in fiches[1]]
     assert header == SCHEMAS["fiches"].names and fiches.max_row == 10

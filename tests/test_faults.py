@@ -28,7 +28,7 @@ import pytest
 from conftest import SAMPLES, run_cli
 from http_server import Encoded, File, TrickleHeaders, serve_folder
 
-from pipeline.analytics.export import write_csv, write_xlsx
+from pipeline.analytics.export import exports_dir, write_csv, write_xlsx
 from pipeline.cli import main
 from pipeline.config import Settings, machine_workers
 from pipeline.dataset.history import merge_history, unchanged_dataset
@@ -393,7 +393,8 @@ def test_faulty_run_leaks_no_password(faulty_run: dict) -> None:
     assert faulty_run["auth"] and all(a and a.startswith("Basic ") for a in faulty_run["auth"])
     places = {"console": "".join(faulty_run[k].stdout + faulty_run[k].stderr
                                  for k in ("run", "export"))}
-    for root in (snapshots_dir(faulty_run["out"]), faulty_run["store"]):
+    for root in (snapshots_dir(faulty_run["out"]), exports_dir(faulty_run["out"]),
+                 faulty_run["store"]):
         for path in root.rglob("*"):  # tables, manifests, exports, DuckDB, log, state, cache
             if path.is_file():
                 places[str(path)] = path.read_bytes().decode("latin-1")
@@ -404,7 +405,7 @@ def test_faulty_run_leaks_no_password(faulty_run: dict) -> None:
 
 def test_faulty_run_exports_no_formula(faulty_run: dict) -> None:
     assert faulty_run["export"].returncode == 0, faulty_run["export"].stderr
-    passages = pd.read_csv(faulty_run["out"] / "export" / "csv" / "passages.csv",
+    passages = pd.read_csv(exports_dir(faulty_run["out"]) / "csv" / "passages.csv",
                            encoding="utf-8-sig", keep_default_na=False)
     texts = passages["text"].tolist()
     assert "'" + FORMULAS[0] in texts and not [t for t in texts if t[:1] in "=+-@"]

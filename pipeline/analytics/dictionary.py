@@ -1,5 +1,9 @@
 """Generate docs/data-dictionary.md from the schemas, vocabularies and integrity rules.
 
+Both languages: every column and vocabulary value has its French label (what people read
+in the report and exports, `schemas.labels`, `schemas.vocabularies`) beside its English
+description (for developers); codes and column names are the same in both.
+
     python -m pipeline.analytics.dictionary            # rewrite docs/data-dictionary.md
     python -m pipeline.analytics.dictionary --check    # exit 1 when the file is stale
 
@@ -23,16 +27,20 @@ from schemas.constraints import (
     VOCABULARY_COLUMNS,
     YEAR_COLUMNS,
 )
-from schemas.document import BLOCK_KINDS
+from schemas.labels import TABLE_LABELS, column_label
 from schemas.tables import SCHEMA_VERSION, SCHEMAS, TABLES, is_partitioned
 from schemas.vocabularies import (
-    DATE_PRECISIONS,
-    DOCUMENT_STATUSES,
+    BLOCK_KIND_LABELS,
+    DATE_PRECISION_LABELS,
+    DOCUMENT_STATUS_LABELS,
+    EVENT_LABELS,
     EVENT_TYPES,
     METRICS,
-    OBJECTIVE_KINDS,
+    OBJECTIVE_KIND_LABELS,
     PRIORITIES,
+    PRIORITY_SHORT_LABELS,
     UNKNOWN_DEPARTMENT,
+    UNKNOWN_DEPARTMENT_LABEL,
 )
 
 DICTIONARY_PATH = Path(__file__).resolve().parents[2] / "docs" / "data-dictionary.md"
@@ -82,28 +90,33 @@ def _rules(table: str, column: str) -> list[str]:
 def _table_section(name: str) -> list[str]:
     schema = SCHEMAS[name]
     meta = schema.metadata or {}
-    lines = [f"### {name}", "", meta.get(b"description", b"").decode(), ""]
+    lines = [f"### {name}", "", f"*{TABLE_LABELS[name]}.* {meta.get(b'description', b'').decode()}",
+             ""]
     where = (f"`<out>/{name}/department_code=<code>/*.parquet` (hive-partitioned)"
              if is_partitioned(name) else f"`<out>/{name}/*.parquet`")
     key = f" Key: `{PRIMARY_KEYS[name]}`." if name in PRIMARY_KEYS else ""
     lines.append(f"Files: {where}.{key}")
-    lines += ["", "| column | type | required | rules | description |",
-              "|---|---|---|---|---|"]
+    lines += ["", "| column | libellé | type | required | rules | description |",
+              "|---|---|---|---|---|---|"]
     for f in schema:
         description = (f.metadata or {}).get(b"description", b"").decode()
-        lines.append(f"| `{f.name}` | {_md(_type(f.type))} | {'yes' if not f.nullable else ''}"
+        lines.append(f"| `{f.name}` | {_md(column_label(name, f.name))} | {_md(_type(f.type))}"
+                     f" | {'yes' if not f.nullable else ''}"
                      f" | {_md('; '.join(_rules(name, f.name)))} | {_md(description)} |")
     return [*lines, ""]
 
 
-def _vocabulary(title: str, anchor: str, values: dict[object, str] | tuple[str, ...],
-                used_by: str) -> list[str]:
+def _vocabulary(title: str, anchor: str, labels: dict[object, str], used_by: str,
+                descriptions: dict[object, str] | None = None) -> list[str]:
+    """A vocabulary: value, French label (what people read), English description."""
     lines = [f'<a id="{anchor}"></a>', "", f"### {title}", "", f"Used by {used_by}.", ""]
-    if isinstance(values, dict):
-        lines += ["| value | meaning |", "|---|---|"]
-        lines += [f"| `{k}` | {_md(v)} |" for k, v in values.items()]
+    if descriptions:
+        lines += ["| value | libellé | description |", "|---|---|---|"]
+        lines += [f"| `{k}` | {_md(v)} | {_md(descriptions.get(k, ''))} |"
+                  for k, v in labels.items()]
     else:
-        lines.append(", ".join(f"`{v}`" for v in values))
+        lines += ["| value | libellé |", "|---|---|"]
+        lines += [f"| `{k}` | {_md(v)} |" for k, v in labels.items()]
     return [*lines, ""]
 
 
@@ -112,10 +125,14 @@ def _analyst_views() -> list[str]:
 
     lines = ["## DuckDB database", "",
              f"`<out>/{DUCKDB_FILE}` (written by "
-             "`pipeline.analytics.duckdb_views.build_duckdb`) has one view per table above, "
-             "reading its Parquet files, the vocabularies as tables "
+             "`pipeline.analytics.duckdb_views.build_duckdb`) holds a copy of every table "
+             "above (so a copied or moved dataset, or the file alone, answers every view), "
+             "the vocabularies with their French labels as tables "
              "(`priorities`, `event_types`, `metrics`), `_ptsm_meta` (dataset path, schema "
-             "version) and these analyst views:", "", "| view | content |", "|---|---|"]
+             "version) and these analyst views (descriptions in French, as in the database's "
+             "comments). Every count follows the one-plan rule: fiches, milestones and "
+             "partners are read from each plan's primary document (`documents.is_primary`), "
+             "as in `ptsm_profiles`.", "", "| view | content |", "|---|---|"]
     lines += [f"| `{name}` | {_md(doc)} |" for name, (doc, _) in ANALYST_VIEWS.items()]
     return [*lines, ""]
 
@@ -125,38 +142,45 @@ def render_dictionary() -> str:
     lines = [
         "# PTSM dataset — data dictionary", "",
         "<!-- Generated by `python -m pipeline.analytics.dictionary` from schemas/tables.py, "
-        "schemas/vocabularies.py and schemas/constraints.py. Do not edit by hand. -->", "",
+        "schemas/labels.py, schemas/vocabularies.py and schemas/constraints.py. Do not edit "
+        "by hand. -->", "",
         f"Schema version: **{SCHEMA_VERSION}**.", "",
         "Every table is a Parquet dataset folder `<out>/<table>/`, readable with "
         "`pandas.read_parquet(path)`, `pyarrow.dataset.dataset(path, partitioning=\"hive\")` "
         "or DuckDB `read_parquet('<out>/<table>/**/*.parquet', hive_partitioning = true)`. "
         "Partitioned tables are split by `department_code` (a string: `'01'` stays `'01'`; "
-        f"`{UNKNOWN_DEPARTMENT}` when the département is unknown). IDs are deterministic. "
+        f"`{UNKNOWN_DEPARTMENT}` when the département is unknown, shown as "
+        f"« {UNKNOWN_DEPARTMENT_LABEL} »). IDs are deterministic. "
         "A date known only to the month or year is stored at its first day, with its "
         "precision. `required` columns are never null.", "",
         "## Tables", "",
-        "| table | one row per |", "|---|---|",
+        "Column names and codes are for machines and the same in both languages; what a "
+        "person reads (report, exports) is the French *libellé* given beside each of them.",
+        "",
+        "| table | libellé | one row per |", "|---|---|---|",
     ]
     for name in TABLES:
         description = (SCHEMAS[name].metadata or {}).get(b"description", b"").decode()
-        lines.append(f"| [{name}](#{name}) | {_md(description)} |")
+        lines.append(f"| [{name}](#{name}) | {_md(TABLE_LABELS[name])} | {_md(description)} |")
     lines.append("")
     for name in TABLES:
         lines += _table_section(name)
     lines += ["## Vocabularies", ""]
-    lines += _vocabulary("priority", "priority", {k: v for k, v in PRIORITIES.items()},
+    lines += _vocabulary("priority", "priority", dict(PRIORITIES),
                          "`fiches.priority` (décret n° 2017-1200 du 27 juillet 2017, "
-                         "art. R3224-5 to R3224-10); null when unknown")
-    lines += _vocabulary("event_type", "event_type", EVENT_TYPES,
-                         "`governance_events.event_type`")
+                         "art. R3224-5 to R3224-10); null when unknown; short labels for "
+                         "charts: " + "; ".join(f"{k}. {v}" for k, v in
+                                                PRIORITY_SHORT_LABELS.items()))
+    lines += _vocabulary("event_type", "event_type", EVENT_LABELS,
+                         "`governance_events.event_type`", EVENT_TYPES)
     lines += _vocabulary("metric", "metric", METRICS, "`facts.metric`")
-    lines += _vocabulary("document status", "document-status", DOCUMENT_STATUSES,
+    lines += _vocabulary("document status", "document-status", DOCUMENT_STATUS_LABELS,
                          "`documents.status`")
-    lines += _vocabulary("date_precision", "date_precision", DATE_PRECISIONS,
+    lines += _vocabulary("date_precision", "date_precision", DATE_PRECISION_LABELS,
                          "`governance_events.date_precision`")
-    lines += _vocabulary("objective kind", "objective-kind", OBJECTIVE_KINDS,
+    lines += _vocabulary("objective kind", "objective-kind", OBJECTIVE_KIND_LABELS,
                          "`fiche_objectives.kind`")
-    lines += _vocabulary("block kind", "block-kind", BLOCK_KINDS, "`passages.kind`")
+    lines += _vocabulary("block kind", "block-kind", BLOCK_KIND_LABELS, "`passages.kind`")
     lines += [
         "## Integrity rules", "",
         "Checked by `ptsm validate` (`pipeline.dataset.validate.validate_dataset`).", "",

@@ -1,14 +1,18 @@
-"""A DuckDB database next to the dataset: one view per table over its Parquet files,
-the vocabularies as small tables, and ready analyst views.
+"""A DuckDB database next to the dataset: every table, the vocabularies with their French
+labels, and ready analyst views.
 
     path = build_duckdb(Path("data/curated"))      # -> data/curated/ptsm.duckdb
     duckdb.connect(str(path), read_only=True).sql("from fiches_per_priority")
 
-The database holds no data of its own except the vocabularies and `_ptsm_meta`: views read
-the Parquet files at query time, so a new `ptsm run` is visible without rebuilding.
-Paths in the views are absolute (a BI tool can open the file from any working directory);
-after moving or copying the dataset folder, call `build_duckdb` again (it takes
-milliseconds). `_ptsm_meta.dataset_path` tells which folder a database reads.
+`ptsm.duckdb` holds a copy of every table (DuckDB compresses it; each published snapshot
+has its own database): it needs no path to the Parquet files, so a copied or moved
+dataset, or the database file alone, answers every view from any working directory.
+`create_views(con, out)` builds the same views over the Parquet files instead (the report
+uses it in memory). `_ptsm_meta` tells which folder a database was built from.
+
+Every count follows the one-plan rule (`pipeline.analytics.plans`): fiches, milestones and partners
+are read from each plan's primary document (`documents.is_primary`), the same rule as
+`ptsm_profiles`, so the views, the profiles and the report agree.
 """
 
 from __future__ import annotations
@@ -19,39 +23,38 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
 from schemas.tables import SCHEMA_VERSION, SCHEMAS, TABLES, is_partitioned
-from schemas.vocabularies import EVENT_TYPES, METRICS, PRIORITIES, UNKNOWN_DEPARTMENT
+from schemas.vocabularies import (
+    EVENT_LABELS,
+    EVENT_TYPES,
+    METRICS,
+    PRIORITIES,
+    PRIORITY_SHORT_LABELS,
+    UNKNOWN_DEPARTMENT,
+    UNKNOWN_DEPARTMENT_LABEL,
+)
 
 DUCKDB_FILE = "ptsm.duckdb"
 
-# Short labels for charts and pivot tables (the full wording is in schemas.vocabularies).
-PRIORITY_SHORT_LABELS: dict[int, str] = {
-    1: "Repérage précoce, diagnostic, accès aux soins",
-    2: "Parcours sans rupture, rétablissement, inclusion",
-    3: "Soins somatiques",
-    4: "Crise et urgence",
-    5: "Droits, pouvoir d'agir, déstigmatisation",
-    6: "Déterminants sociaux, environnementaux, territoriaux",
+# How far a PTSM went: the furthest milestone reached (other_milestone says nothing).
+STAGE_RANKS: dict[str, int] = {
+    "mission_assigned": 1, "diagnostic_launched": 2, "diagnostic_approved": 3,
+    "roadmap_adopted": 4, "submitted_to_ars": 5, "opinion_local": 6, "opinion_cts": 6,
+    "opinion_cssm": 6, "ptsm_approved": 7, "contract_signed": 8, "other_milestone": 0,
 }
-EVENT_SHORT_LABELS: dict[str, str] = {
-    "diagnostic_launched": "Diagnosis launched",
-    "diagnostic_approved": "Diagnosis approved",
-    "roadmap_adopted": "Roadmap adopted",
-    "submitted_to_ars": "Submitted to the ARS",
-    "opinion_cssm": "CSSM opinion",
-    "opinion_cts": "CTS opinion",
-    "opinion_local": "Local opinion (CLS, CLSM)",
-    "ptsm_approved": "PTSM approved",
-    "contract_signed": "Contract signed",
-    "mission_assigned": "Mission assigned",
-    "other_milestone": "Other milestone",
-}
+NO_STAGE_LABEL = "Aucune étape datée"
 
-# Ready analyst views: name -> (description, SQL body). They read only the table views.
+_PRIMARY_DOCS = """
+    select doc_id from documents
+    where coalesce(is_current, true) and status <> 'failed' and coalesce(is_primary, true)
+"""
+
+# Ready analyst views: name -> (French description, SQL body). They read only the tables.
 ANALYST_VIEWS: dict[str, tuple[str, str]] = {
     "departments": (
-        "One row per département present in the dataset, with its name and région.",
+        "Un département par ligne présent dans le jeu de données, avec son nom et sa région.",
         f"""
         with codes as (
             select department_code from documents
@@ -65,7 +68,7 @@ ANALYST_VIEWS: dict[str, tuple[str, str]] = {
         select c.department_code,
                coalesce(p.department_name, n.department_name,
                         case when c.department_code = '{UNKNOWN_DEPARTMENT}'
-                             then 'Unknown département' else c.department_code end)
+                             then '{UNKNOWN_DEPARTMENT_LABEL}' else c.department_code end)
                    as department_name,
                p.region
         from codes c
@@ -74,22 +77,32 @@ ANALYST_VIEWS: dict[str, tuple[str, str]] = {
         order by c.department_code = '{UNKNOWN_DEPARTMENT}', c.department_code
         """,
     ),
-    "current_fiches": (
-        "Fiches actions of the current document versions, one per département and fiche "
-        "number: a PTSM published both as PDF and DOCX counts once.",
+    "plans": (
+        "Un plan par ligne : ses documents courants (formats, copies), son document "
+        "principal, celui que comptent toutes les vues.",
         """
-        select * exclude (_rank) from (
-            select f.*, row_number() over (
-                partition by f.department_code, coalesce(cast(f.number as varchar), f.fiche_id)
-                order by f.doc_id) as _rank
-            from fiches f join documents doc on doc.doc_id = f.doc_id
-            where coalesce(doc.is_current, true)
-        ) where _rank = 1
+        select d.department_code, coalesce(d.plan_id, d.doc_id) as plan_id,
+               count(*) as n_documents,
+               count(*) - 1 as n_duplicates,
+               max(case when coalesce(d.is_primary, true) then d.title end) as title,
+               list(d.doc_id order by coalesce(d.is_primary, true) desc, d.doc_id)
+                   as doc_ids,
+               list(d.media_type order by coalesce(d.is_primary, true) desc, d.doc_id)
+                   as media_types
+        from documents d
+        where coalesce(d.is_current, true) and d.status <> 'failed'
+        group by all
+        order by d.department_code, plan_id
         """,
     ),
+    "current_fiches": (
+        "Fiches actions du document principal de chaque plan : un PTSM publié en PDF et "
+        "en Word, ou copié plusieurs fois, compte une fois.",
+        f"select f.* from fiches f where f.doc_id in ({_PRIMARY_DOCS})",
+    ),
     "fiches_per_priority": (
-        "Number of fiches actions per département and décret priority (priority null = "
-        "unknown).",
+        "Nombre de fiches actions par département et priorité du décret (priorité nulle "
+        "= inconnue).",
         """
         select f.department_code, d.department_name, f.priority, p.short_label,
                count(*) as n_fiches
@@ -101,8 +114,8 @@ ANALYST_VIEWS: dict[str, tuple[str, str]] = {
         """,
     ),
     "priority_coverage": (
-        "Every département x priority 1-6 with its fiches, its share of the département's "
-        "fiches of known priority, and whether the priority is covered at all.",
+        "Chaque département x priorité 1 à 6 : ses fiches, leur part parmi les fiches de "
+        "priorité connue du département, et si la priorité est couverte.",
         """
         with counts as (
             select department_code, priority, count(*) as n_fiches
@@ -120,25 +133,60 @@ ANALYST_VIEWS: dict[str, tuple[str, str]] = {
         order by g.department_code, g.priority
         """,
     ),
-    "milestones_timeline": (
-        "Dated governance milestones per département, in date order.",
+    "fiche_overview": (
+        "Une fiche action par ligne (document principal de chaque plan) : numéro, titre, "
+        "priorité, pilotes, partenaires et échéances de ses objectifs opérationnels.",
         """
+        with due as (
+            select fiche_id, min(echeance_start) as echeance_start,
+                   max(echeance_end) as echeance_end,
+                   list(distinct echeance_text order by echeance_text)
+                       filter (where echeance_text is not null) as echeances
+            from fiche_objectives group by fiche_id
+        )
+        select f.department_code, d.department_name, f.fiche_id, f.doc_id, f.number,
+               f.number_label, f.title, f.priority, p.short_label as priority_label,
+               f.pilotes, f.partenaires, due.echeance_start, due.echeance_end,
+               coalesce(due.echeances, []) as echeances, f.page_start
+        from current_fiches f
+        join departments d using (department_code)
+        left join priorities p using (priority)
+        left join due using (fiche_id)
+        order by f.department_code, f.number nulls last, f.fiche_id
+        """,
+    ),
+    "milestones_timeline": (
+        "Étapes de gouvernance des plans, une par département, type et date (une étape "
+        "citée par plusieurs documents compte une fois), dans l'ordre des dates.",
+        f"""
+        with e as (
+            select e.*, row_number() over (
+                partition by e.department_code, e.event_type,
+                             coalesce(cast(e.event_date as varchar), e.date_text, '')
+                order by e.date_precision = 'day' desc, e.doc_id, e.event_id) as _rank,
+                count(*) over (
+                partition by e.department_code, e.event_type,
+                             coalesce(cast(e.event_date as varchar), e.date_text, ''))
+                    as n_statements
+            from governance_events e where e.doc_id in ({_PRIMARY_DOCS})
+        )
         select e.department_code, d.department_name, e.event_date, e.date_precision,
-               e.event_type, t.short_label as event_label, e.date_text, e.actor,
-               e.reference, e.evidence, e.doc_id, e.event_id
-        from governance_events e
+               e.event_type, t.label as event_label, t.stage_rank, e.date_text, e.actor,
+               e.reference, e.evidence, e.n_statements, e.doc_id, e.event_id
+        from e
         join departments d using (department_code)
         left join event_types t using (event_type)
-        order by e.department_code, e.event_date nulls last, e.event_type
+        where e._rank = 1
+        order by e.department_code, e.event_date nulls last, t.stage_rank, e.event_type
         """,
     ),
     "partner_organisations": (
-        "Partner organisations named in fiches, with how many fiches and départements "
-        "name them (exact wording, trimmed).",
+        "Organismes partenaires cités par les fiches (formulation exacte, sans espaces "
+        "autour), avec le nombre de fiches et de départements qui les citent.",
         """
         with p as (
             select department_code, fiche_id, trim(unnest(partenaires)) as organisation
-            from fiches
+            from current_fiches
         )
         select organisation, count(distinct fiche_id) as n_fiches,
                count(distinct department_code) as n_departments,
@@ -149,34 +197,52 @@ ANALYST_VIEWS: dict[str, tuple[str, str]] = {
         """,
     ),
     "department_overview": (
-        "One row per département: documents, passages, fiches, milestones, period.",
+        "Un département par ligne : documents, plans, fiches, étapes, étape la plus "
+        "avancée (statut du PTSM), période.",
         f"""
+        with docs as (
+            select department_code, count(*) as n_documents,
+                   count(distinct coalesce(plan_id, doc_id)) as n_plans
+            from documents
+            where coalesce(is_current, true) and status <> 'failed' group by all
+        ), fiches as (
+            select department_code, count(*) as n_fiches from current_fiches group by all
+        ), milestones as (
+            select department_code, count(*) as n_milestones,
+                   min(event_date) as first_milestone, max(event_date) as last_milestone,
+                   arg_max(event_type, stage_rank * 100000
+                           + coalesce(epoch(event_date) / 86400, 0))
+                       filter (where stage_rank > 0) as stage
+            from milestones_timeline group by all
+        )
         select d.department_code, d.department_name, d.region,
-               (select count(*) from documents x where x.department_code = d.department_code)
-                   as n_documents,
-               (select count(*) from passages x where x.department_code = d.department_code)
-                   as n_passages,
-               (select count(*) from fiches x where x.department_code = d.department_code)
-                   as n_fiches,
-               (select count(*) from governance_events x
-                where x.department_code = d.department_code) as n_milestones,
-               (select min(event_date) from governance_events x
-                where x.department_code = d.department_code) as first_milestone,
-               (select max(event_date) from governance_events x
-                where x.department_code = d.department_code) as last_milestone,
+               coalesce(x.n_documents, 0) as n_documents, coalesce(x.n_plans, 0) as n_plans,
+               coalesce(x.n_documents, 0) - coalesce(x.n_plans, 0) as n_duplicates,
+               coalesce(f.n_fiches, 0) as n_fiches,
+               coalesce(m.n_milestones, 0) as n_milestones,
+               m.first_milestone, m.last_milestone, m.stage,
+               coalesce(t.label, '{NO_STAGE_LABEL}') as stage_label,
                p.period_start_year, p.period_end_year
-        from departments d left join ptsm_profiles p using (department_code)
+        from departments d
+        left join docs x using (department_code)
+        left join fiches f using (department_code)
+        left join milestones m using (department_code)
+        left join event_types t on t.event_type = m.stage
+        left join ptsm_profiles p using (department_code)
         order by d.department_code = '{UNKNOWN_DEPARTMENT}', d.department_code
         """,
     ),
     "data_quality_issues": (
-        "Documents not fully read and quarantined inputs, with what went wrong.",
+        "Documents lus en partie ou illisibles et entrées mises en quarantaine, avec ce qui "
+        "n'a pas fonctionné.",
         """
-        select 'document ' || status as issue, department_code, source_uri,
+        select case status when 'partial' then 'document lu en partie'
+                           else 'document illisible' end as issue,
+               department_code, source_uri,
                coalesce(error, '') as message, ingested_at as seen_at
         from documents where status <> 'ok'
         union all
-        select 'quarantined at ' || stage || ' (' || error_type || ')', null, source_uri,
+        select 'quarantaine (étape ' || stage || ', ' || error_type || ')', null, source_uri,
                coalesce(message, ''), seen_at
         from quarantine
         order by issue, source_uri
@@ -187,28 +253,39 @@ ANALYST_VIEWS: dict[str, tuple[str, str]] = {
 
 @dataclass(frozen=True)
 class DuckDBSettings:
-    """Where the database goes and how views name the Parquet files."""
+    """Where the database goes."""
 
     filename: str = DUCKDB_FILE  # written inside the dataset folder
 
 
-def table_view_sql(out: Path, table: str) -> str:
-    """SELECT over the table's Parquet files (absolute path), contract columns first."""
+def table_view_sql(out: Path, table: str, present: set[str] | None = None) -> str:
+    """SELECT over the table's Parquet files (absolute path), contract columns first; a
+    contract column missing from the files (an older dataset) reads as null."""
     folder = Path(out).resolve() / table
     pattern = str(folder / ("**/*.parquet" if is_partitioned(table) else "*.parquet"))
     options = ("hive_partitioning = true, hive_types = {'department_code': VARCHAR}"
                if is_partitioned(table) else "hive_partitioning = false")
-    columns = ", ".join(_quote(c) for c in SCHEMAS[table].names)
-    return (f"select {columns}, * exclude ({columns}) from read_parquet("
+    schema = SCHEMAS[table]
+    present = set(schema.names) if present is None else present
+    columns = ", ".join(_quote(f.name) if f.name in present
+                        else f"cast(null as {_duck_type(f.type)}) as {_quote(f.name)}"
+                        for f in schema)
+    extra = ", ".join(_quote(c) for c in schema.names if c in present)
+    rest = f", * exclude ({extra})" if extra else ", *"
+    return (f"select {columns}{rest} from read_parquet("
             f"{_literal(pattern)}, {options}, union_by_name = true)")
 
 
-def create_views(con: duckdb.DuckDBPyConnection, out: Path) -> list[str]:
-    """Create the vocabularies, one view per table and the analyst views; their names."""
+def create_views(con: duckdb.DuckDBPyConnection, out: Path,
+                 materialize: bool = False) -> list[str]:
+    """Create the vocabularies, one view (or, with `materialize`, one table) per table and
+    the analyst views; return their names."""
     _create_vocabularies(con)
     names = []
+    kind = "table" if materialize else "view"
     for table in TABLES:
-        con.execute(f"create or replace view {_quote(table)} as {table_view_sql(out, table)}")
+        sql = table_view_sql(out, table, _present_columns(con, out, table))
+        con.execute(f"create or replace {kind} {_quote(table)} as {sql}")
         names.append(table)
     for name, (description, body) in ANALYST_VIEWS.items():
         con.execute(f"create or replace view {_quote(name)} as {body}")
@@ -226,7 +303,7 @@ def build_duckdb(out: Path, settings: DuckDBSettings | None = None) -> Path:
     staging.unlink(missing_ok=True)
     try:
         with duckdb.connect(str(staging)) as con:
-            views = create_views(con, out)
+            views = create_views(con, out, materialize=True)
             con.execute("create table _ptsm_meta (key varchar primary key, value varchar)")
             con.executemany("insert into _ptsm_meta values (?, ?)", [
                 ("dataset_path", str(out)),
@@ -241,18 +318,36 @@ def build_duckdb(out: Path, settings: DuckDBSettings | None = None) -> Path:
     return target
 
 
+def _present_columns(con: duckdb.DuckDBPyConnection, out: Path, table: str) -> set[str]:
+    folder = Path(out).resolve() / table
+    pattern = str(folder / ("**/*.parquet" if is_partitioned(table) else "*.parquet"))
+    rows = con.execute(f"describe select * from read_parquet({_literal(pattern)}, "
+                       f"hive_partitioning = {str(is_partitioned(table)).lower()}, "
+                       "union_by_name = true)").fetchall()
+    return {r[0] for r in rows}
+
+
 def _create_vocabularies(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("create or replace table priorities "
                 "(priority bigint primary key, short_label varchar, label varchar)")
     con.executemany("insert into priorities values (?, ?, ?)",
                     [(k, PRIORITY_SHORT_LABELS[k], v) for k, v in PRIORITIES.items()])
-    con.execute("create or replace table event_types "
-                "(event_type varchar primary key, short_label varchar, description varchar)")
-    con.executemany("insert into event_types values (?, ?, ?)",
-                    [(k, EVENT_SHORT_LABELS.get(k, k), v) for k, v in EVENT_TYPES.items()])
+    con.execute("create or replace table event_types (event_type varchar primary key, "
+                "label varchar, stage_rank integer, description varchar)")
+    con.executemany("insert into event_types values (?, ?, ?, ?)",
+                    [(k, EVENT_LABELS[k], STAGE_RANKS[k], v) for k, v in EVENT_TYPES.items()])
     con.execute("create or replace table metrics (metric varchar primary key, "
-                "description varchar)")
+                "label varchar)")
     con.executemany("insert into metrics values (?, ?)", list(METRICS.items()))
+
+
+def _duck_type(t: pa.DataType) -> str:
+    if pa.types.is_list(t):
+        return f"{_duck_type(t.value_type)}[]"
+    if pa.types.is_timestamp(t):
+        return "timestamptz" if t.tz else "timestamp"
+    return {"string": "varchar", "int64": "bigint", "double": "double", "bool": "boolean",
+            "date32[day]": "date"}[str(t)]
 
 
 def _quote(name: str) -> str:

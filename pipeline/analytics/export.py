@@ -1,7 +1,12 @@
 """Export the published dataset for spreadsheets: CSV per table or one XLSX workbook.
 
-    export_dataset(out, "csv", sep=";")   # -> <out>/export/csv/<table>.csv
-    export_dataset(out, "xlsx")           # -> <out>/export/ptsm.xlsx, one sheet per table
+    export_dataset(out, "csv", sep=";")   # -> data/exports/csv/<table>.csv
+    export_dataset(out, "xlsx")           # -> data/exports/ptsm.xlsx, one sheet per table
+
+Exports (and the report) go to `exports_dir(out)`, next to the dataset and outside its
+snapshots (`data/curated` → `data/exports/`): a later run neither hides nor deletes them.
+Column names stay as published; the French label of every column is in the
+`dictionnaire` sheet (XLSX) or `dictionnaire.csv`.
 
 CSV files are UTF-8 with a BOM (French Excel detects the encoding and keeps accents);
 with `sep=";"` (what French Excel expects on double-click) decimals are written with a
@@ -27,9 +32,12 @@ import pandas as pd
 import pyarrow as pa
 
 from pipeline.dataset.publish import read_table
+from schemas.labels import TABLE_LABELS, column_label
 from schemas.tables import SCHEMAS, TABLES
 
 FORMATS = ("csv", "xlsx")
+EXPORTS_DIR = "exports"
+DICTIONARY_NAME = "dictionnaire"
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # OWASP CSV injection
@@ -51,8 +59,8 @@ def export_dataset(out: Path, fmt: str, dest: Path | None = None, sep: str = ","
                    settings: ExportSettings | None = None) -> list[Path]:
     """Export every table of the dataset under `out`; return the files written.
 
-    `dest`: the CSV folder (default `<out>/export/csv`), or the XLSX file or a folder for
-    it (default `<out>/export/ptsm.xlsx`). `sep` is the CSV field separator.
+    `dest`: the CSV folder (default `exports_dir(out)/csv`), or the XLSX file or a folder
+    for it (default `exports_dir(out)/ptsm.xlsx`). `sep` is the CSV field separator.
     """
     settings = settings or ExportSettings()
     out = Path(out)
@@ -63,14 +71,30 @@ def export_dataset(out: Path, fmt: str, dest: Path | None = None, sep: str = ","
     tables = {name: _private(name, _contract_order(name, read_table(out, name)),
                              drop_personal_names)
               for name in TABLES}
+    dictionary = column_dictionary(tables)
     if fmt == "csv":
-        folder = Path(dest) if dest else out / "export" / "csv"
+        folder = Path(dest) if dest else exports_dir(out) / "csv"
         return [write_csv(table, folder / f"{name}.csv", sep, settings)
-                for name, table in tables.items()]
-    target = Path(dest) if dest else out / "export"
+                for name, table in {**tables, DICTIONARY_NAME: dictionary}.items()]
+    target = Path(dest) if dest else exports_dir(out)
     if target.suffix.lower() != ".xlsx":
         target = target / "ptsm.xlsx"
-    return [write_xlsx(tables, target, settings)]
+    return [write_xlsx({DICTIONARY_NAME: dictionary, **tables}, target, settings)]
+
+
+def exports_dir(out: Path) -> Path:
+    """Where exports and the report of the dataset `out` go: `exports/` next to it, outside
+    the snapshots (`data/curated` → `data/exports`)."""
+    return Path(out).absolute().parent / EXPORTS_DIR
+
+
+def column_dictionary(tables: dict[str, pa.Table]) -> pa.Table:
+    """One row per exported column: table, column, French label of both."""
+    rows = [{"table": name, "libelle_table": TABLE_LABELS.get(name, name), "colonne": column,
+             "libelle": column_label(name, column)}
+            for name, table in tables.items() for column in table.column_names]
+    return pa.Table.from_pylist(rows, schema=pa.schema(
+        [(c, pa.string()) for c in ("table", "libelle_table", "colonne", "libelle")]))
 
 
 def write_csv(table: pa.Table, path: Path, sep: str = ",",

@@ -12,11 +12,10 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from extractors.institutions import variants
-from extractors.nlp import DEFAULT_MODEL, load_model
+from extractors.nlp import DEFAULT_MODEL, load_model, loaded_once
 from schemas.document import Block, Document
 
 if TYPE_CHECKING:
@@ -65,7 +64,7 @@ def ruler_patterns() -> list[dict]:
     return patterns
 
 
-@lru_cache(maxsize=4)
+@loaded_once
 def entity_pipeline(model: str = DEFAULT_MODEL) -> Language:
     """The NER-only pipeline of ``model`` with the institutions ruler before ``ner``."""
     nlp = load_model(model, ("ner",))

@@ -28,7 +28,6 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from extractors.acronyms import extract_acronyms
@@ -42,7 +41,7 @@ from extractors.event_lexicon import (
     participle_stem,
 )
 from extractors.institutions import Mention, find_institutions
-from extractors.nlp import DEFAULT_MODEL, iter_sentences, load_model
+from extractors.nlp import DEFAULT_MODEL, iter_sentences, load_model, loaded_once
 from extractors.textfold import fold, fold_map
 from schemas.document import Document
 
@@ -91,13 +90,13 @@ class _Sentence:
     context_date: FrenchDate | None  # the date line above, in a timeline
 
 
-@lru_cache(maxsize=4)
+@loaded_once
 def parse_pipeline(model: str = DEFAULT_MODEL) -> Language:
     """``model`` with what the event rules read: morphology, lemmas and dependencies."""
     return load_model(model, PARSE_COMPONENTS)
 
 
-@lru_cache(maxsize=4)
+@loaded_once
 def _matcher(model: str = DEFAULT_MODEL) -> Matcher:
     from spacy.matcher import Matcher
 

@@ -8,11 +8,12 @@ document and must stay fast.
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -31,7 +32,26 @@ class Sentence:
     end: int
 
 
-@lru_cache(maxsize=8)
+_T = TypeVar("_T")
+_LOADING = threading.RLock()
+
+
+def loaded_once(fn: Callable[..., _T]) -> Callable[..., _T]:
+    """Cache `fn` per arguments and let one thread at a time build or read its value:
+    threads of one process (`--task-runner thread`, dask threads) must not import spaCy
+    or add a pipe to the same model at the same time."""
+    cached = functools.lru_cache(maxsize=8)(fn)
+
+    @functools.wraps(fn)
+    def once(*args: Any, **kwargs: Any) -> _T:
+        with _LOADING:
+            return cached(*args, **kwargs)
+
+    once.cache_clear = cached.cache_clear  # type: ignore[attr-defined]
+    return once
+
+
+@loaded_once
 def load_model(model: str = DEFAULT_MODEL, keep: tuple[str, ...] = ("ner",)) -> Language:
     """Load ``model`` once with only the components in ``keep`` (others are excluded)."""
     import spacy

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import uuid
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -100,7 +101,8 @@ def ingest_source(source: Source, settings: Settings) -> Ingested:
     store.mkdir(parents=True, exist_ok=True)
     raw_path = store / f"{sha}.{EXTENSIONS[media_type]}"
     if not raw_path.exists():
-        tmp = raw_path.with_suffix(raw_path.suffix + ".part")
+        # a name of its own: copies of the same bytes may be ingested at the same time
+        tmp = raw_path.with_suffix(f"{raw_path.suffix}.{uuid.uuid4().hex[:8]}.part")
         tmp.write_bytes(data)
         tmp.replace(raw_path)
     ingested = Ingested(
@@ -205,7 +207,7 @@ def _load_state(path: Path) -> dict[str, Any]:
 
 def _save_state(path: Path, state: dict[str, Any]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".part")
+    tmp = path.with_suffix(f".{uuid.uuid4().hex[:8]}.part")
     tmp.write_text(json.dumps(state, ensure_ascii=False), encoding="utf-8")
     tmp.replace(path)
 

@@ -167,3 +167,129 @@ def find_echeance_text(text: str | None) -> str:
             parts.append(gap if len(gap) <= 4 and _GAP.match(folded[prev.end:tok.start]) else " ")
         parts.append(mapped.cut(tok.start, tok.end))
     return "".join(parts).strip()
+
+
+# --- operational steps written as lines with the échéance inline ----------------------------
+# "1) Créer un groupe — Échéance : second semestre 2021", "Former les agents (2021-2022)".
+_INLINE_MARK = re.compile(
+    r"[\s\-–—,;:.]*(?:\(\s*)?\b(?:echeances?|echeancier|calendrier|delai|date)\s*:\s*")
+_PAREN = re.compile(r"\(([^()]{2,60})\)")
+_ITEM_START = re.compile(r"\s*(?:\d{1,2}\s*[).°-]|[a-z]\)\s|[-–—•▪✓►➢*]\s*|(?:projet|etape|action)"
+                         r"\s+\d{1,2}\b)")
+_LEAD = re.compile(r"^\s*(?:(?:a partir d[eu']?|des|avant|d'ici(?: a)?|jusqu'(?:a|en|au)|courant|"
+                   r"en|au|pour|fin|debut|mi)\s*-?\s*)*$")
+_NUMBERED_ITEM = re.compile(r"\s*(?:\d{1,2}\s*[).°]|(?:projet|etape|action)\s+\d{1,2}\b)")
+_CONNECTOR = re.compile(r"^[\s\-–—,/]*(?:(?:et|a|au|jusqu'a|puis|de|du|d'|en)\s*)?[\s\-–—,/]*$")
+
+
+def _date_run(folded: str, start: int, lead_words: int = 0) -> int:
+    """End offset of the date words that start at ``start`` ("second semestre 2021 et
+    2022"), after up to ``lead_words`` other words ("Installation premier semestre 2021");
+    ``start`` when none."""
+    end = start
+    for tok in _tokens(folded[start:]):
+        gap = folded[end:start + tok.start]
+        if end > start:
+            if not _CONNECTOR.match(gap):
+                break
+        elif not _LEAD.match(gap) and len(gap.split()) > lead_words:
+            break
+        end = start + tok.end
+    toks = _tokens(folded[start:end])
+    if not any(t.kind == "year" for t in toks):  # a date run needs a year
+        return start
+    return end
+
+
+def split_steps(text: str | list[tuple[str, bool]]) -> list[tuple[str, str]]:
+    """(step, échéance as written) for each operational step of a text whose steps carry
+    their échéance inline; a step without one gets "".
+
+    ``text`` is a string or lines with a flag "starts a new block" (a list item, a
+    paragraph). A line opened by a number or a bullet starts a step, and so does any line
+    after a step that ended with a dated échéance, or a new block, unless it completes the
+    step above: it opens with "Échéance :", the échéance above has no year yet ("Échéance :
+    Premier" / "semestre 2021"), or it starts in lowercase in a list of dated steps."""
+    lines = [(x, False) for x in text.split("\n")] if isinstance(text, str) else text
+    dated_list = any(_INLINE_MARK.search(fold(x)) for x, _ in lines)
+    items: list[str] = []
+    for raw, block_start in lines:
+        line = raw.strip()
+        if not line:
+            continue
+        folded = fold(line)
+        if not items:
+            items.append(line)
+            continue
+        prev = items[-1]
+        prev_marks = list(_INLINE_MARK.finditer(fold(prev)))
+        ended = _has_dated_echeance(prev)
+        pending = bool(prev_marks) and not ended
+        if _INLINE_MARK.match(folded) and not ended:
+            join = True  # "Échéance : 2021" under its step
+        elif _ITEM_START.match(folded) or ended:
+            join = False
+        elif block_start:
+            join = pending or (dated_list and line[:1].islower())
+        else:
+            join = True
+        if join:
+            items[-1] = f"{prev} {line}"
+        else:
+            items.append(line)
+    steps: list[tuple[str, str]] = []
+    for item in items:
+        steps.extend(_split_item(item))
+    return steps
+
+
+def _has_dated_echeance(item: str) -> bool:
+    """The item ends with its échéance, a year included: the next line is another step."""
+    steps = _split_item(item)
+    return bool(steps) and parse_echeance(steps[-1][1])[0] is not None
+
+
+def _is_date_words(text: str) -> bool:
+    folded = fold(text).strip()
+    return _date_run(folded, 0) >= len(folded.rstrip(" .")) and parse_echeance(text)[0] is not None
+
+
+def _split_item(item: str) -> list[tuple[str, str]]:
+    mapped = fold_map(item)
+    folded = mapped.text
+    found = list(_INLINE_MARK.finditer(folded))
+    marks: list[tuple[int, int, int]] = []  # (step end, échéance start, échéance end)
+    for k, m in enumerate(found):
+        last = k == len(found) - 1
+        end = _date_run(folded, m.end(), lead_words=3)
+        if end == m.end() or (last and not _NUMBERED_ITEM.match(folded, end)):
+            # no date, or the last échéance of the item: up to the next item or the end
+            stop = len(folded) if last else found[k + 1].start()
+            nxt = next((j for j in range(m.end() + 1, stop)
+                        if folded[j - 1] == " " and _NUMBERED_ITEM.match(folded, j)), stop)
+            end = len(folded[:nxt].rstrip(" .;)"))
+        if end > m.end():
+            close = end + 1 if folded[end:end + 1] == ")" else end
+            marks.append((m.start(), m.end(), close))
+    for m in _PAREN.finditer(folded):
+        inner = mapped.cut(m.start(1), m.end(1))
+        at_end = (m.end() >= len(folded.rstrip(" .;"))
+                  or _NUMBERED_ITEM.match(folded, m.end()) is not None)
+        dated = _is_date_words(inner) or (at_end and parse_echeance(inner)[0])
+        if dated and not any(a <= m.start() < c for a, _, c in marks):
+            marks.append((m.start(), m.start(1), m.end()))
+    marks.sort()
+    out: list[tuple[str, str]] = []
+    pos = 0
+    for step_end, ech_start, ech_end in marks:
+        step = mapped.cut(pos, step_end).strip(" –—-,;:.")
+        echeance = mapped.cut(ech_start, ech_end).strip(" ()–—-,;:.")
+        if step:
+            out.append((step, echeance))
+        elif out and not out[-1][1]:
+            out[-1] = (out[-1][0], echeance)
+        pos = ech_end
+    tail = mapped.cut(pos).strip(" –—-,;:.")
+    if tail:
+        out.append((tail, ""))
+    return out

@@ -1,19 +1,27 @@
 """Fiches actions of a PTSM feuille de route, from the Document IR.
 
-Pipeline of pure steps over ``doc.blocks``:
+Pipeline of pure steps over ``doc.blocks``, whatever the layout (``layout``: heading,
+inline, table, grid):
 
+0. *tables*: key/value fiche tables and plan grids are rewritten as a fiche start block and
+   labelled paragraphs (extractors/fiche_tables.py), so that every layout reads alike;
 1. *zones*: which blocks sit in a section where no fiche can start (table of contents,
    summary tables, planning tables, acronym list, annexes) and which décret objective /
    axis encloses each block;
 2. *candidates*: blocks whose text opens with a fiche heading pattern (never a table cell,
-   a TOC line, a list item or a cross-reference, which does not start the block);
+   a TOC line, a list item or a cross-reference, which does not start the block), and the
+   starts rewritten from tables;
 3. *acceptance*: a candidate opens a fiche only if the blocks up to the next boundary carry
    field labels (Pilotes, Partenaires, Objectifs…) — a TOC or summary line has none; a
-   "N bis" heading right after fiche N is a sub-fiche and stays inside fiche N;
-4. *fields*: label-driven reading of the body (headings, bold inline labels or a two-column
-   field table alike) and of the operational table(s);
+   "N bis" heading right after fiche N is a sub-fiche and stays inside fiche N; a plan
+   grid's rows only fill the fiches the bodies do not give; rejected candidates are
+   counted per layout;
+4. *fields*: labels mapped to fields through the catalogue (extractors/data/
+   fiche_labels.toml), the operational table(s), or steps written as lines with their
+   échéance inline;
 5. *priority*: enclosing "Objectif N du décret" section, else the TOC / summary tables
-   placement, else keywords of the content (with evidence).
+   placement, else the fiche's priority field, else its axis title, else keywords of the
+   content (with evidence).
 """
 
 from __future__ import annotations
@@ -26,7 +34,8 @@ from typing import Any
 from rapidfuzz import fuzz
 
 from extractors import fiche_patterns as P
-from extractors.echeances import find_echeance_text, parse_echeance
+from extractors.echeances import find_echeance_text, parse_echeance, split_steps
+from extractors.fiche_tables import expand_tables
 from extractors.textfold import fold, fold_map
 from schemas.document import Block, Document
 
@@ -55,6 +64,7 @@ class FicheExtraction:
     objectives: list[dict[str, Any]] = field(default_factory=list)
     links: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    rejected: dict[str, int] = field(default_factory=dict)  # candidate starts not read, by layout
 
 
 @dataclass
@@ -65,16 +75,25 @@ class _Candidate:
     suffix: str
     title: str
     in_excluded: bool
+    layout: str = "heading"  # heading | table | grid (where the fiche starts)
     sub_of: int | None = None  # index of the candidate a "bis" heading belongs to
+
+
+@dataclass
+class _Zone:
+    """Where a block sits: in a section where no fiche starts?, under which décret
+    objective, axis (label and the priority its title names), and whether it opens one."""
+
+    excluded: bool = False
+    objective: int | None = None
+    axis: str | None = None
+    axis_priority: int | None = None
+    boundary: bool = False
 
 
 _MAX_ECHEANCE_CHARS = 60  # a longer cell is prose, not an échéance
 _TOC_TAIL = re.compile(r"(?:\.{3,}|…+|\t| {2,})\s*\d{1,3}\s*$")
 _PAGE_TAIL = re.compile(r"(?:[\s.…]+|\t)\d{1,3}\s*$")
-
-
-def _first_line_text(block: Block) -> str:
-    return P.clean(block.text.split("\n", 1)[0]) if block.text else ""
 
 
 def _is_toc(block: Block) -> bool:
@@ -85,9 +104,14 @@ def _is_text(block: Block) -> bool:
     return block.kind in ("heading", "paragraph", "caption")
 
 
+def _is_section_text(block: Block) -> bool:
+    """A text block that can open a section (never a field rewritten from a table)."""
+    return _is_text(block) and not _is_toc(block) and not block.style.get("synthetic")
+
+
 def _excluded_start(block: Block, settings: FicheSettings) -> tuple[bool, bool] | None:
     """(is_excluded_section, sticky) when the block opens an excluded section."""
-    if not _is_text(block) or _is_toc(block):
+    if not _is_section_text(block):
         return None
     text = P.clean(block.text)
     if len(text) > settings.max_section_heading_chars:
@@ -99,27 +123,40 @@ def _excluded_start(block: Block, settings: FicheSettings) -> tuple[bool, bool] 
     return None
 
 
-def _section_heading(block: Block) -> tuple[str, int, str] | None:
-    """("objective"|"axis", number, label) for a décret objective or axis heading."""
-    if not _is_text(block) or _is_toc(block):
+def _section_heading(block: Block) -> tuple[str, int | None, str] | None:
+    """("objective"|"axis", priority, label) for a décret objective or axis heading.
+
+    "Objectif 3 du décret" gives 3; "Priorité 2 : …" gives 2 unless its title names
+    another décret priority (a plan's own numbering); an axis gives the priority its title
+    names, if any ("Axe 1 : Repérage précoce et accès aux soins")."""
+    if not _is_section_text(block):
         return None
     text = P.clean(block.text)
     folded = fold(text)
     m = P.DECRET_OBJECTIVE.match(folded)
     if m and ("decret" in folded[: m.end() + 2] or block.kind == "heading"):
-        return "objective", int(m.group("num")), text
+        num = int(m.group("num"))
+        named = named_priority(folded[m.end():])
+        if "decret" not in folded[: m.end() + 2] and named is not None:
+            num = named
+        return "objective", num, text
     m = P.AXIS_HEADING.match(folded)
-    if m and block.kind == "heading":
-        return "axis", int(m.group("num")), text
+    if m and block.kind == "heading" and P.AXIS_ACTION_HEADING.match(folded) is None:
+        return "axis", named_priority(m.group("rest")), text
     return None
 
 
-def _match_heading(text: str, allow_action: bool) -> re.Match[str] | None:
+def _match_heading(text: str, allow_action: bool) -> P.HeadingMatch | None:
+    return P.match_heading(fold(text), allow_action)
+
+
+def named_priority(text: str) -> int | None:
+    """The décret priority a title names by its keywords, when one clearly leads."""
     folded = fold(text)
-    m = P.FICHE_HEADING.match(folded)
-    if m is None and allow_action:
-        m = P.ACTION_HEADING.match(folded)
-    return m
+    counts = sorted(((sum(fold(k) in folded for k in kws), p)
+                     for p, kws in P.PRIORITY_KEYWORDS.items()), reverse=True)
+    (best, prio), (second, _) = counts[0], counts[1]
+    return prio if best and best > second else None
 
 
 def _orig_tail(text: str, folded_end: int) -> str:
@@ -140,56 +177,53 @@ def _title_from(rest: str) -> str:
 
 
 def _field_of(text: str) -> tuple[str, str] | None:
-    """(field, value) when ``text`` opens with a field label."""
-    cleaned = P.clean(text)
-    folded = fold(cleaned)
-    for name, pattern in P.FIELD_LABELS:
-        m = pattern.match(folded)
-        if m:
-            value = _orig_tail(cleaned, m.end())
-            if name == "indicateurs" and re.match(r"^\s*[a-z]", fold(value)):
-                value = cleaned  # "Indicateurs de réalisation : …" is content, not a bare label
-            return name, value.strip(" :*_\u00a0").strip()
-    return None
+    """(field, value) when ``text`` opens with a field label of the catalogue (never a
+    summary's "Objectifs opérationnels succincts")."""
+    if P.SUMMARY_MARKERS.search(fold(text)):
+        return None
+    return P.label_field(text)
 
 
-def _candidates(blocks: list[Block], excluded: list[bool], settings: FicheSettings) -> list[
-        _Candidate]:
+def _candidates(blocks: list[Block], zones: list[_Zone], settings: FicheSettings,
+                ) -> list[_Candidate]:
+    """Blocks where a fiche may start: heading patterns, and the starts rewritten from fiche
+    tables and plan grids ("Action 2.3" only when no "Fiche …" heading is found)."""
     def scan(allow_action: bool) -> list[_Candidate]:
         found: list[_Candidate] = []
         for i, block in enumerate(blocks):
-            if not _is_text(block) or _is_toc(block):
+            start = block.style.get("fiche_start")
+            if start is not None:
+                found.append(_candidate(i, start["num"], start["suffix"], start["title"],
+                                        zones[i].excluded, start["layout"]))
+                continue
+            if not _is_section_text(block):
                 continue
             text = P.clean(block.text)
             if not text or len(text) > settings.max_heading_chars:
                 continue
             m = _match_heading(text, allow_action)
-            if m is None:
-                continue
-            label_num = m.group("num")
-            suffix = m.group("suffix") or ""
-            number = int(label_num) if label_num.isdigit() else None
-            label = f"{label_num} {suffix}".strip()
-            title = _title_from(_orig_tail(text, m.start("rest")))
-            found.append(_Candidate(i, number, label, suffix, title, excluded[i]))
+            if m is not None:
+                title = _title_from(_orig_tail(text, m.rest))
+                found.append(_candidate(i, m.num, m.suffix, title, zones[i].excluded))
         return found
 
     found = scan(allow_action=False)
-    if not any(not c.in_excluded for c in found):
+    if not any(not c.in_excluded for c in found if c.layout == "heading"):
         found = scan(allow_action=True)
     return found
 
 
-def _zones(blocks: list[Block], settings: FicheSettings) -> tuple[list[bool], list[int | None],
-                                                                   list[str | None], list[bool]]:
-    """Per block: in an excluded section?, enclosing objective, axis label, section start?"""
-    excluded: list[bool] = []
-    objective: list[int | None] = []
-    axis: list[str | None] = []
-    boundary: list[bool] = []
+def _candidate(index: int, num: str, suffix: str, title: str, excluded: bool,
+               layout: str = "heading") -> _Candidate:
+    number = int(num) if num.isdigit() else None
+    return _Candidate(index, number, f"{num} {suffix}".strip(), suffix, title, excluded, layout)
+
+
+def _zones(blocks: list[Block], settings: FicheSettings) -> list[_Zone]:
+    """Per block: excluded section?, enclosing objective and axis, section start?"""
+    zones: list[_Zone] = []
     in_excl = sticky = False
-    cur_obj: int | None = None
-    cur_axis: str | None = None
+    cur = _Zone()
     for block in blocks:
         is_boundary = False
         start = _excluded_start(block, settings)
@@ -200,33 +234,22 @@ def _zones(blocks: list[Block], settings: FicheSettings) -> tuple[list[bool], li
         elif section is not None and not sticky:
             in_excl, is_boundary = False, True
             if section[0] == "objective":
-                cur_obj = section[1]
+                cur = _Zone(objective=section[1], axis=cur.axis, axis_priority=cur.axis_priority)
             else:
-                cur_axis = section[2]
-        elif (block.kind == "heading" and in_excl and not sticky and not _is_toc(block)
+                cur = _Zone(objective=cur.objective, axis=section[2], axis_priority=section[1])
+        elif (block.kind == "heading" and in_excl and not sticky and _is_section_text(block)
               and _match_heading(P.clean(block.text), True) is None):
             in_excl = False  # any other heading closes a non-sticky excluded section
-        excluded.append(in_excl)
-        objective.append(cur_obj if not in_excl else None)
-        axis.append(cur_axis if not in_excl else None)
-        boundary.append(is_boundary)
-    return excluded, objective, axis, boundary
-
-
-def _is_operational_header(row: list[str]) -> bool:
-    if not row:
-        return False
-    first = fold(P.clean(row[0]))
-    if not P.OPERATIONAL_HEADER.match(first) or P.SUMMARY_MARKERS.search(first):
-        return False
-    return not any(P.PLANNING_HEADER.search(fold(P.clean(c))) for c in row[1:])
+        zones.append(_Zone(True, boundary=is_boundary) if in_excl else _Zone(
+            False, cur.objective, cur.axis, cur.axis_priority, is_boundary))
+    return zones
 
 
 def _body_fields(blocks: list[Block]) -> set[str]:
     found: set[str] = set()
     for block in blocks:
         if block.kind == "table" and block.rows:
-            if _is_operational_header(block.rows[0]):
+            if P.is_operational_header(block.rows[0]):
                 found.add("objectifs_operationnels")
             for row in block.rows:
                 if len(row) >= 2 and (f := _field_of(row[0])) is not None:
@@ -238,12 +261,19 @@ def _body_fields(blocks: list[Block]) -> set[str]:
     return found & P.BODY_FIELDS
 
 
+_CONTINUES_NAME = re.compile(r"^(?:du|de|des|d'|et|en|la|le|les|l'|aux?)\s*\w")
+
+
 def _split_people(values: list[str]) -> tuple[list[str], bool]:
+    """Names of a pilotes/partenaires value: split at ";", bullets, new lines and commas
+    (not inside brackets, nor before "du", "de", "et"…: "Direction de l'emploi, du travail")."""
     items: list[str] = []
     for value in values:
         for part in re.split(r"[;\n•▪✓]|,(?![^()]*\))", value):
             part = P.clean(part).strip(" .")
-            if part and not P.UNDEFINED_VALUES.match(fold(part)):
+            if items and _CONTINUES_NAME.match(part) and not value.startswith(part):
+                items[-1] = f"{items[-1]}, {part}"
+            elif part and not P.UNDEFINED_VALUES.match(fold(part)):
                 items.append(part)
     return items, not items
 
@@ -275,7 +305,7 @@ def _table_rows(block: Block, roles: dict[str, int], header: list[str] | None) -
         if header is not None and r_i == 0:
             continue
         cells = {role: _cell(row, j) for role, j in roles.items()}
-        if header is not None and _is_operational_header(row):
+        if header is not None and P.is_operational_header(row):
             continue  # header repeated on the next page
         if all(P.EMPTY_CELL.match(P.clean(c)) for c in row):
             continue
@@ -397,7 +427,7 @@ def _parse_body(blocks: list[Block], settings: FicheSettings | None = None,
     fields: dict[str, list[str]] = {}
     strategic: list[str] = []
     table_rows: list[dict] = []
-    para_ops: list[dict] = []
+    op_lines: list[tuple[str, int, bool]] = []  # steps as lines: text, seq, opens a block?
     loose = _loose_region(blocks, settings)
     if loose is not None:
         table_rows.extend(_loose_rows(loose[0], loose[1], settings))
@@ -408,7 +438,7 @@ def _parse_body(blocks: list[Block], settings: FicheSettings | None = None,
     for block in blocks:
         if block.kind == "table" and block.rows:
             header = block.rows[0]
-            if _is_operational_header(header):
+            if P.is_operational_header(header):
                 roles = _column_roles(header)
                 n_cols = max(roles.values()) + 1
                 table_rows.extend(_table_rows(block, roles, header))
@@ -423,43 +453,57 @@ def _parse_body(blocks: list[Block], settings: FicheSettings | None = None,
             if roles is not None and len(header) >= n_cols and _field_of(header[0]) is None:
                 table_rows.extend(_table_rows(block, roles, None))  # continued on next page
             continue
-        for line in (block.text or "").split("\n"):
+        first = True
+        lines = [part for line in (block.text or "").split("\n")
+                 for part in P.split_embedded_labels(P.clean(line))]
+        for line in lines:
             text = P.clean(line)
             if not text:
                 continue
             f = _field_of(text) if block.kind != "list_item" or current is None else None
             if f is None and block.kind == "list_item":
                 f = _field_of(text)
+            if f is not None and f[0] == current and not P.label_field(text, exact=True):
+                f = None  # "Objectif final : …" under "Objectifs" is content, not a label
+            if f is not None and f[0] == "echeance" and current == "objectifs_operationnels":
+                f = None  # "Échéance : 2021" under a step: the step's own échéance
             if f is not None:
-                current = f[0]
-                if f[1]:
-                    _add_value(current, f[1], fields, strategic, para_ops, block)
+                current, text = f
+                if not text:
+                    continue
+            elif current is None:
                 continue
-            if current is not None:
-                _add_value(current, text, fields, strategic, para_ops, block)
-    return fields, strategic, _merge_continuations(table_rows), para_ops
+            if current == "objectifs_strategiques":
+                strategic.append(text)
+            elif current == "objectifs_operationnels":
+                op_lines.append((text, block.seq, first or f is not None))
+            else:
+                fields.setdefault(current, []).append(text)
+            first = False
+    return fields, strategic, _merge_continuations(table_rows), _inline_steps(op_lines)
 
 
-_INLINE_ECHEANCE = re.compile(r"(?:e|é)ch(?:e|é)ance\s*:\s*(?P<e>.+)$", re.I)
-
-
-def _add_value(current: str, text: str, fields: dict[str, list[str]], strategic: list[str],
-               para_ops: list[dict], block: Block) -> None:
-    if current == "objectifs_strategiques":
-        strategic.append(text)
-    elif current == "objectifs_operationnels":
-        m = _INLINE_ECHEANCE.search(text)
-        para_ops.append({"objectif": text[: m.start()].strip(" –-,;") if m else text,
-                         "operateur": "", "modalites": "",
-                         "echeance": m.group("e").strip() if m else "", "seq": block.seq})
-    else:
-        fields.setdefault(current, []).append(text)
+def _inline_steps(lines: list[tuple[str, int, bool]]) -> list[dict]:
+    """Operational rows from steps written as lines, the échéance inline ("1) Créer un
+    groupe — Échéance : 2021", "Former les agents (2021-2022)"); each keeps the seq of the
+    block where it starts."""
+    starts: list[tuple[str, int]] = [(fold(P.clean(t))[:40], seq) for t, seq, _ in lines]
+    rows: list[dict] = []
+    for step, echeance in split_steps([(t, new_block) for t, _, new_block in lines]):
+        step = P.clean(step)
+        key = fold(step)[:40]
+        seq = next((q for head, q in starts if head and key.startswith(head[:20])),
+                   rows[-1]["seq"] if rows else lines[0][1])
+        rows.append({"objectif": step, "operateur": "", "modalites": "", "echeance": echeance,
+                     "seq": seq})
+    return rows
 
 
 def _placements(blocks: list[Block], owned: set[int], accepted_heads: set[int],
                 ) -> tuple[dict[int, int], dict[int, list[int]], dict[int, list[str]],
                            dict[int, str]]:
-    """Priority placements from the TOC and from summary/planning tables, and title variants."""
+    """Priority placements from the TOC and from summary/planning tables, and title variants
+    (``owned``: seqs of the blocks inside fiches; ``accepted_heads``: seqs of their starts)."""
     toc: dict[int, int] = {}
     summary: dict[int, list[int]] = {}
     variants: dict[int, list[str]] = {}
@@ -481,9 +525,9 @@ def _placements(blocks: list[Block], owned: set[int], accepted_heads: set[int],
         if title:
             variants.setdefault(num, []).append(title)
 
-    for i, block in enumerate(blocks):
+    for block in blocks:
         if block.kind == "table" and block.rows:
-            if i in owned:
+            if block.seq in owned:
                 continue
             for row in block.rows:
                 cells = [P.clean(c) for c in row]
@@ -507,12 +551,12 @@ def _placements(blocks: list[Block], owned: set[int], accepted_heads: set[int],
             else:
                 note(block.text.replace("\t", " \t"), "toc")
             continue
-        if i in owned:
+        if block.seq in owned:
             continue
         m = P.OBJECTIVE_LOOSE.match(folded)
         if m and _is_text(block):
             cur = int(m.group("num"))
-        elif i not in accepted_heads and _is_text(block):
+        elif block.seq not in accepted_heads and _is_text(block):
             note(text, "summary")
     return toc, summary, variants, toc_labels
 
@@ -529,10 +573,13 @@ def _content_priority(text: str) -> tuple[int | None, str | None]:
 def extract_fiches(doc: Document, settings: FicheSettings | None = None) -> FicheExtraction:
     """One record per fiche action, its objective lines and its links to other fiches."""
     settings = settings or FicheSettings()
-    blocks = doc.blocks
+    blocks = expand_tables(doc.blocks)
     result = FicheExtraction()
-    excluded, objective, axis, boundary = _zones(blocks, settings)
-    cands = _candidates(blocks, excluded, settings)
+    zones = _zones(blocks, settings)
+    cands = _candidates(blocks, zones, settings)
+    if not any(not c.in_excluded for c in cands if c.layout != "grid"):
+        for c in cands:  # a plan grid is read wherever it is when there is nothing else
+            c.in_excluded = c.in_excluded and c.layout != "grid"
 
     # sub-fiches ("17 bis" right after 17) stay inside their parent fiche
     live = [c for c in cands if not c.in_excluded]
@@ -540,47 +587,86 @@ def extract_fiches(doc: Document, settings: FicheSettings | None = None) -> Fich
         if cand.suffix and prev.sub_of is None and prev.number == cand.number:
             cand.sub_of = prev.index
     starts = sorted({c.index for c in cands if c.sub_of is None})
-    bounds = sorted(set(starts) | {i for i, b in enumerate(boundary) if b} | {len(blocks)})
+    section_starts = {i for i, z in enumerate(zones) if z.boundary}
+    bounds = sorted(set(starts) | section_starts | {len(blocks)})
 
-    accepted: list[tuple[_Candidate, int]] = []
+    accepted: list[_Candidate] = []
     seen: set[int | str] = set()
-    for cand in live:
+    seen_titles: set[str] = set()
+    # fiche bodies first; the rows of a plan grid only fill the gaps they leave
+    for cand in sorted(live, key=lambda c: (c.layout == "grid", c.index)):
         if cand.sub_of is not None:
             continue
         end = next(b for b in bounds if b > cand.index)
-        body = blocks[cand.index + 1:end]
-        fields_found = _body_fields(body)
-        key: int | str = cand.number if cand.number is not None else cand.label
-        if len(fields_found) < settings.min_body_fields:
+        key: int | str = cand.number if cand.number is not None else cand.label or cand.index
+        if cand.layout == "grid" and (key in seen or fold(cand.title) in seen_titles):
+            continue
+        if len(_body_fields(blocks[cand.index + 1:end])) < settings.min_body_fields:
+            result.rejected[cand.layout] = result.rejected.get(cand.layout, 0) + 1
             result.warnings.append(f"block {blocks[cand.index].seq}: 'fiche {cand.label}' "
-                                   f"heading without a fiche body (TOC/summary line?)")
+                                   f"{cand.layout} without a fiche body (TOC/summary line?)")
             continue
         if key in seen:
             result.warnings.append(f"block {blocks[cand.index].seq}: fiche {cand.label} repeated")
             continue
         seen.add(key)
-        accepted.append((cand, end))
+        seen_titles.add(fold(cand.title))
+        accepted.append(cand)
+    accepted.sort(key=lambda c: c.index)
 
     # final extents: only accepted fiches and section starts end a fiche (a rejected
     # "Fiche action n°…" line inside a fiche, e.g. in its liens, stays in its body)
-    final_bounds = sorted({c.index for c, _ in accepted} | {i for i, b in enumerate(boundary) if b}
+    grid_rows = {c.index for c in cands if c.layout == "grid"}  # a grid ends a fiche body
+    final_bounds = sorted({c.index for c in accepted} | grid_rows | section_starts
                           | {len(blocks)})
-    accepted = [(c, next(b for b in final_bounds if b > c.index)) for c, _ in accepted]
-    owned = {i for cand, end in accepted for i in range(cand.index, end)}
-    heads = {cand.index for cand, _ in accepted}
-    toc, summary, variants, toc_labels = _placements(blocks, owned, heads)
+    extents = [(c, next(b for b in final_bounds if b > c.index)) for c in accepted]
+    owned = {i for cand, end in extents for i in range(cand.index, end)}
+    # placements read the document as written: a table rewritten as fiche blocks but not
+    # read as a fiche (a planning table) stays a table there
+    toc, summary, variants, toc_labels = _placements(
+        doc.blocks, {blocks[i].seq for i in owned}, {blocks[c.index].seq for c in accepted})
     obj_labels: dict[int, str] = dict(toc_labels)
     for i, block in enumerate(blocks):
         sec = _section_heading(block)
-        if sec and sec[0] == "objective" and not excluded[i]:
+        if sec and sec[0] == "objective" and sec[1] is not None and not zones[i].excluded:
             obj_labels[sec[1]] = sec[2]
-    body_sections = {objective[c.index] for c, _ in accepted if objective[c.index] is not None}
-    subs = {c.sub_of: c for c in cands if c.sub_of is not None}
-
-    for order, (cand, end) in enumerate(accepted, start=1):
-        _emit(doc, cand, end, order, result, settings, objective, axis, toc, summary, variants,
-              obj_labels, body_sections, subs)
+    ctx = _DocContext(blocks, zones, settings, result, toc, summary, variants, obj_labels,
+                      {zones[c.index].objective for c in accepted} - {None},
+                      {c.sub_of: c for c in cands if c.sub_of is not None})
+    for order, (cand, end) in enumerate(extents, start=1):
+        _emit(ctx, _assemble(ctx, cand, end, order))
     return result
+
+
+@dataclass
+class _DocContext:
+    """What every fiche of a document is read against."""
+
+    blocks: list[Block]
+    zones: list[_Zone]
+    settings: FicheSettings
+    result: FicheExtraction
+    toc: dict[int, int]  # fiche number → objective in the table of contents
+    summary: dict[int, list[int]]  # fiche number → objectives of summary tables
+    variants: dict[int, list[str]]  # fiche number → title variants
+    obj_labels: dict[int, str]  # objective → its heading
+    body_sections: set[int | None]  # objectives that enclose fiche bodies
+    subs: dict[int, _Candidate]  # parent index → its "bis" sub-fiche
+
+
+@dataclass
+class _FicheParts:
+    """One fiche being assembled: where it is and what its body holds."""
+
+    cand: _Candidate
+    number: int
+    head: Block
+    body: list[Block]  # the blocks of the body (the "bis" heading excluded)
+    title: str
+    fields: dict[str, list[str]]
+    strategic: list[str]
+    rows: list[dict]  # operational rows (tables first, else inline steps)
+    layout: str
 
 
 def _continues_heading(head: Block, nxt: Block) -> bool:
@@ -600,8 +686,11 @@ def _continues_heading(head: Block, nxt: Block) -> bool:
 
 
 def _decide_priority(section: int | None, toc: int | None, summary: list[int] | None,
+                     stated: tuple[int | None, str | None], axis: int | None,
                      content: tuple[int | None, str | None], body_sections: set[int | None],
                      ) -> tuple[int | None, str | None, str | None]:
+    """Enclosing décret objective, else the TOC / summary tables, else the fiche's own
+    priority field, else the priority its axis names, else keywords of its content."""
     placed, source = (toc, "toc") if toc is not None else (None, None)
     if placed is None and summary:
         placed, source = Counter(summary).most_common(1)[0][0], "summary"
@@ -613,77 +702,110 @@ def _decide_priority(section: int | None, toc: int | None, summary: list[int] | 
         if section is not None:
             why += f" (pas de titre « Objectif {placed} » dans le corps)"
         return placed, source, why
+    if stated[0] is not None:
+        return stated[0], "field", f"champ de la fiche : {stated[1]}"
+    if axis is not None:
+        return axis, "axis", "l'axe qui englobe la fiche nomme cette priorité"
     if content[0] is not None:
         return content[0], "content", content[1]
     return None, None, None
 
 
-def _emit(doc: Document, cand: _Candidate, end: int, order: int, result: FicheExtraction,
-          settings: FicheSettings, objective: list[int | None], axis: list[str | None],
-          toc: dict[int, int], summary: dict[int, list[int]], variants: dict[int, list[str]],
-          obj_labels: dict[int, str], body_sections: set[int | None],
-          subs: dict[int, _Candidate]) -> None:
-    blocks = doc.blocks
+def _assemble(ctx: _DocContext, cand: _Candidate, end: int, order: int) -> _FicheParts:
+    blocks = ctx.blocks
     head = blocks[cand.index]
     body = blocks[cand.index + 1:end]
-    sub = subs.get(cand.index)
+    sub = ctx.subs.get(cand.index)
     title = cand.title
     if not title and body and _is_text(body[0]) and _field_of(body[0].text) is None and len(
-            body[0].text) <= settings.max_title_continuation_chars:
+            body[0].text) <= ctx.settings.max_title_continuation_chars:
         title = P.clean(body[0].text)
     elif title and body and _continues_heading(head, body[0]):
         title = f"{title} {P.clean(body[0].text)}"  # a heading wrapped over two lines
-    number = cand.number if cand.number is not None else order
     body_blocks = [b for b in body if sub is None or b is not blocks[sub.index]]
-    fields, strategic, rows, para_ops = _parse_body(body_blocks, settings)
+    fields, strategic, rows, para_ops = _parse_body(body_blocks, ctx.settings)
+    layout = cand.layout
+    if layout == "heading" and any(b.style.get("synthetic") for b in body_blocks):
+        layout = "table"  # a heading over a key/value table
+    elif layout == "heading" and not rows and para_ops:
+        layout = "inline"
+    title = title or " ".join(fields.get("title", []))
+    number = cand.number if cand.number is not None else order
+    return _FicheParts(cand, number, head, body_blocks, title, fields, strategic,
+                       rows or para_ops, layout)
 
+
+def _field_priority(values: list[str]) -> tuple[int | None, str | None]:
+    """Priority stated in a field ("Priorité du décret : 3", "Objectif 2 : …", or a title
+    that names a décret priority)."""
+    for value in values:
+        folded = fold(P.clean(value))
+        named = named_priority(folded)
+        bare = re.match(r"^\s*(?P<num>[1-6])\b", folded)  # "3"
+        if bare is not None:
+            return int(bare.group("num")), value
+        m = P.OBJECTIVE_LOOSE.match(folded)  # "Priorité 2 : …", unless it names another
+        if m is not None and (named is None or "decret" in folded):
+            return int(m.group("num")), value
+        if named is not None:
+            return named, value
+    return None, None
+
+
+def _emit(ctx: _DocContext, f: _FicheParts) -> None:
+    result, zone = ctx.result, ctx.zones[f.cand.index]
+    sub = ctx.subs.get(f.cand.index)
     title_variants: list[str] = []
-    pool = ([sub.title] if sub is not None and sub.title else []) + variants.get(number, [])
+    pool = ([sub.title] if sub is not None and sub.title else []) + ctx.variants.get(f.number, [])
     for v in pool:
-        if v and v != title and v not in title_variants and (
-                v == (sub.title if sub else None)
-                or fuzz.token_set_ratio(fold(v), fold(title)) >= settings.variant_min_score):
+        if v and v != f.title and v not in title_variants and (
+                v == (sub.title if sub else None) or fuzz.token_set_ratio(
+                    fold(v), fold(f.title)) >= ctx.settings.variant_min_score):
             title_variants.append(v)
 
+    fields = f.fields
     pilotes, pil_undef = _split_people(fields.get("pilotes", []))
     partenaires, part_undef = _split_people(fields.get("partenaires", []))
     territoire = fields.get("territoire") or fields.get("territoire_public") or []
     public = fields.get("public_cible") or fields.get("territoire_public") or []
-    content = _content_priority(" ".join([title, *strategic]))
+    stated = _field_priority(fields.get("priority", []))
     priority, source, evidence = _decide_priority(
-        objective[cand.index], toc.get(number), summary.get(number), content, body_sections)
-    pages = [p for b in [head, *body] for p in (b.page, b.page_end) if p is not None]
+        zone.objective, ctx.toc.get(f.number), ctx.summary.get(f.number), stated,
+        zone.axis_priority, _content_priority(" ".join([f.title, *f.strategic])),
+        ctx.body_sections)
+    pages = [p for b in [f.head, *f.body] for p in (b.page, b.page_end) if p is not None]
 
     def joined(name: str) -> str | None:
         vals = fields.get(name) or []
         return "\n".join(vals) if vals else None
 
+    axis = zone.axis or (" ".join(fields["priority"]) if fields.get("priority") else None)
     result.fiches.append({
-        "number": number, "number_label": cand.label, "title": title,
+        "number": f.number, "number_label": f.cand.label or str(f.number), "title": f.title,
         "title_variants": title_variants, "priority": priority, "priority_source": source,
-        "priority_evidence": evidence,
-        "axis_label": (axis[cand.index] or (obj_labels.get(priority) if priority else None)
+        "priority_evidence": evidence, "layout": f.layout,
+        "axis_label": (axis or (ctx.obj_labels.get(priority) if priority else None)
                        or "").rstrip(" :") or None,  # a label, without its colon
         "pilotes": pilotes, "pilotes_undefined": pil_undef,
         "partenaires": partenaires, "partenaires_undefined": part_undef,
-        "objectifs_strategiques": strategic,
+        "objectifs_strategiques": f.strategic,
         "moyens": joined("moyens"), "territoire": "\n".join(territoire) or None,
         "public_cible": "\n".join(public) or None, "indicateurs": joined("indicateurs"),
         "liens": joined("liens"),
-        "seq_start": head.seq, "seq_end": body[-1].seq if body else head.seq,
+        "seq_start": f.head.seq, "seq_end": f.body[-1].seq if f.body else f.head.seq,
         "page_start": min(pages) if pages else None, "page_end": max(pages) if pages else None,
     })
     k = 0
-    for text in strategic:
+    for text in f.strategic:
         k += 1
-        result.objectives.append(_objective(number, "strategique", k, text, "", "", "", None))
-    for row in rows or para_ops:
+        result.objectives.append(_objective(f.number, "strategique", k, text, "", "", "", None))
+    for row in f.rows:
         k += 1
-        result.objectives.append(_objective(number, "operationnel", k, row["objectif"],
+        result.objectives.append(_objective(f.number, "operationnel", k, row["objectif"],
                                             row["operateur"], row["modalites"], row["echeance"],
                                             row["seq"]))
-    _links(number, [head] + body_blocks, {head.seq} | ({blocks[sub.index].seq} if sub else set()),
-           result, settings)
+    skip = [f.head] + ([ctx.blocks[sub.index]] if sub else [])
+    _links(f.number, [f.head, *f.body], skip, result, ctx.settings)
 
 
 def _objective(number: int, kind: str, k: int, text: str, operateur: str, modalites: str,
@@ -695,11 +817,11 @@ def _objective(number: int, kind: str, k: int, text: str, operateur: str, modali
             "passage_seq": seq}
 
 
-def _links(number: int, blocks: list[Block], skip: set[int], result: FicheExtraction,
+def _links(number: int, blocks: list[Block], skip: list[Block], result: FicheExtraction,
            settings: FicheSettings) -> None:
     seen: set[tuple[int, int]] = set()
     for block in blocks:
-        if block.seq in skip:
+        if any(block is b for b in skip):
             continue
         text = P.clean(block.text or "")
         for m in P.FICHE_REFERENCE.finditer(fold(text)):

@@ -15,7 +15,7 @@ from extractors.departments import detect_department
 from extractors.entities import entity_pipeline, extract_entities
 from extractors.events import extract_events, warm_up_events
 from extractors.facts import extract_facts
-from extractors.fiches import extract_fiches
+from extractors.fiches import FicheExtraction, extract_fiches
 from extractors.people import extract_people
 from pipeline.config import Settings
 from pipeline.ingest.credentials import scrub, strip_credentials
@@ -144,15 +144,19 @@ def extract_rows(doc: Document, ingested: Ingested) -> DocResult:
     result.rows["passages"] = passages = passage_rows(doc, dept)
     by_seq = {row["seq"]: row["passage_id"] for row in passages}
     result.rows.update(governance_rows(doc, dept, by_seq))
-    result.rows.update(fiche_rows(doc, dept, by_seq))
+    extraction = extract_fiches(doc)
+    result.rows["documents"][0].update({
+        "fiche_headings_rejected": extraction.rejected.get("heading", 0),
+        "fiche_tables_rejected": extraction.rejected.get("table", 0)
+        + extraction.rejected.get("grid", 0)})
+    result.rows.update(fiche_rows(doc, dept, by_seq, extraction))
     check_rows(result.rows)  # the contract holds here, at the document that breaks it
     return result
 
 
-def fiche_rows(doc: Document, dept: str,
-               by_seq: dict[int, str]) -> dict[str, list[dict[str, Any]]]:
+def fiche_rows(doc: Document, dept: str, by_seq: dict[int, str],
+               extraction: FicheExtraction) -> dict[str, list[dict[str, Any]]]:
     """Fiches actions, their objective lines and their links, keyed by deterministic ids."""
-    extraction = extract_fiches(doc)
     ids = {f["number"]: stable_id(doc.doc_id, "fiche", f["number"]) for f in extraction.fiches}
     base = {"doc_id": doc.doc_id, "department_code": dept}
     fiches = [{**_without(f, "seq_start", "seq_end"), **base, "fiche_id": ids[f["number"]],

@@ -48,6 +48,8 @@ COLUMN_LABELS: dict[str, str] = {
     "source_status": "État de la source",
     "plan_id": "Plan",
     "is_primary": "Document principal du plan",
+    "fiche_headings_rejected": "Titres de fiche non lus (sans corps de fiche)",
+    "fiche_tables_rejected": "Tableaux de fiche non lus (sans champs de fiche)",
     # passages
     "page": "Page",
     "level": "Niveau de titre",
@@ -67,6 +69,7 @@ COLUMN_LABELS: dict[str, str] = {
     "priority_source": "Origine de la priorité",
     "priority_evidence": "Justification de la priorité",
     "axis_label": "Axe",
+    "layout": "Mise en page de la fiche",
     "pilotes": "Pilotes",
     "pilotes_undefined": "Pilotes à définir",
     "partenaires": "Partenaires",

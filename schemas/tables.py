@@ -75,6 +75,11 @@ SCHEMAS: dict[str, pa.Schema] = {
            "plan's primary document (pipeline.analytics.plans)."),
         _f("is_primary", BOOL, "True for the one document of its plan that every count "
            "reads; false for its other formats, copies and older versions."),
+        _f("fiche_headings_rejected", INT, "Candidate fiche headings ('Fiche action n°…') "
+           "not read as fiches: no fiche body under them (TOC, summary or cross-reference "
+           "lines)."),
+        _f("fiche_tables_rejected", INT, "Fiche tables or plan-grid rows not read as fiches: "
+           "no fiche fields in them."),
     ),
     "passages": _schema(
         "One row per text block of a document, in reading order.", True,
@@ -103,13 +108,18 @@ SCHEMAS: dict[str, pa.Schema] = {
         _f("fiche_id", STR, "Deterministic id from doc_id and the fiche number.", False),
         DOC_ID, DEPT,
         _f("number", INT, "Fiche number as printed."),
-        _f("number_label", STR, "Number label as printed ('17', '2.1')."),
+        _f("number_label", STR, "Number label as written ('17', '2.3', '17 bis')."),
         _f("title", STR, "Title from the fiche's own heading."),
         _f("title_variants", STRLIST, "Other wordings of the title (TOC, summary tables)."),
         _f("priority", INT, "Priority 1-6 of décret n° 2017-1200; null if unknown."),
-        _f("priority_source", STR, "Origin of the priority: section, toc, summary, content."),
+        _f("priority_source", STR, "Origin of the priority: section, toc, summary, field "
+           "(the fiche's own priority/axis field), axis (an axis title that names a décret "
+           "priority), content (keywords)."),
         _f("priority_evidence", STR, "Text the priority was read from."),
         _f("axis_label", STR, "Label of the enclosing axis / objective section."),
+        _f("layout", STR, "How the fiche is laid out: heading (a heading, labelled sections "
+           "and an operational table), inline (a heading, steps as lines with the échéance "
+           "inline), table (one key/value table per fiche) or grid (one row of a plan grid)."),
         _f("pilotes", STRLIST, "Pilots of the action; empty when 'à définir' or absent."),
         _f("pilotes_undefined", BOOL, "Pilots stated as to be defined or missing."),
         _f("partenaires", STRLIST, "Partners of the action; empty when 'à définir' or absent."),

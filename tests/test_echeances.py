@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from extractors.echeances import parse_echeance
+from extractors.echeances import parse_echeance, split_steps
 
 CASES = [
     ("2019", date(2019, 1, 1), date(2019, 12, 31)),
@@ -46,3 +46,17 @@ def test_unparseable_echeance_gives_no_dates(text: str | None) -> None:
 
 def test_open_ended_echeance_has_no_end() -> None:
     assert parse_echeance("à partir de 2020") == (date(2020, 1, 1), None)
+
+
+@pytest.mark.parametrize(("text", "steps"), [
+    ("1) Créer un groupe — Échéance : second semestre 2021\n2) Diffuser — Échéance : 2022",
+     [("1) Créer un groupe", "second semestre 2021"), ("2) Diffuser", "2022")]),
+    ("Former les agents (2021-2022)", [("Former les agents", "2021-2022")]),
+    ("Former les agents (CLSM)", [("Former les agents (CLSM)", "")]),
+    ("Installer le comité — Échéance : 2019 Lancer l'appel à projets — Échéance : à partir de "
+     "2020", [("Installer le comité", "2019"), ("Lancer l'appel à projets", "à partir de 2020")]),
+    ("1. Rédiger la charte — Échéance : en lien avec les décisions nationales",
+     [("1. Rédiger la charte", "en lien avec les décisions nationales")]),
+])
+def test_split_steps_with_inline_echeance(text: str, steps: list[tuple[str, str]]) -> None:
+    assert split_steps(text) == steps

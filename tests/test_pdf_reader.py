@@ -213,7 +213,7 @@ def test_table_text_not_duplicated_as_paragraphs():
 def test_unruled_table_found_and_paragraphs_left_alone():
     doc = read("unruled_table.pdf")
     (table,) = kinds(doc, "table")
-    assert table.style["strategy"] == "text"
+    assert table.style["strategy"] in ("text", "header")
     assert table.rows == [["Indicateur", "Valeur", "Année"],
                           ["Nombre de fiches actions", "30", "2019"],
                           ["Groupes de travail", "6", "2018"],
@@ -374,3 +374,33 @@ def test_sample_toc_and_superscript(sample):
 
 def _norm(row: list[str]) -> list[str]:
     return [" ".join(c.split()).casefold() for c in row]
+
+
+def _line(top: float, cells: list[tuple[float, str]], size: float = 7.5) -> list:
+    from pipeline.readers.pdf_layout import Word
+
+    words = []
+    for x, text in cells:
+        for token in text.split():
+            width = 4.0 * len(token)
+            words.append(Word(token, x, x + width, top, top + size, size, False))
+            x += width + 2.0
+    return words
+
+
+def test_borderless_table_anchored_on_its_header_row() -> None:
+    """Rows padded apart, cells wrapped on close lines, an empty column, text after."""
+    from pipeline.readers.pdf_layout import LayoutSettings
+    from pipeline.readers.pdf_tables import TableSettings, header_tables
+
+    words = (_line(100, [(40, "Étapes"), (200, "Porteur"), (300, "Échéance")])
+             + _line(116, [(40, "1) Créer un"), (200, "ARS"), (300, "2021")])
+             + _line(125, [(40, "groupe pilote")])
+             + _line(141, [(40, "2) Diffuser"), (300, "second semestre")])
+             + _line(150, [(300, "2022")])
+             + _line(190, [(30, "Moyens nécessaires : aucun")], size=8.5))
+    (table,) = header_tables(words, 1, 600, 800, TableSettings(), LayoutSettings())
+    assert table.strategy == "header"
+    assert table.rows == [["Étapes", "Porteur", "Échéance"],
+                          ["1) Créer un groupe pilote", "ARS", "2021"],
+                          ["2) Diffuser", "", "second semestre 2022"]]

@@ -50,6 +50,7 @@ from pipeline.readers.pdf_tables import (
     TableData,
     TableSettings,
     continues,
+    header_tables,
     merge_continuation,
     ruled_tables,
     text_tables,
@@ -283,9 +284,12 @@ def _read_page(page: Any, number: int, settings: PdfSettings) -> PageResult:
     body_bottom = height * (1 - settings.footer_band)
     if not tables and settings.tables.text_tables:
         body = [w for w in words if body_top <= (w.top + w.bottom) / 2 <= body_bottom]
+        # a table may start in the running-header band (the first rows of a page)
+        tables = header_tables(words, number, width, height, settings.tables, settings.layout)
+        body = _outside(body, tables)  # a table's own columns are no page gutter
         if find_gutter(body, width, settings.layout) is None:
-            tables = text_tables(body, number, width, height, settings.tables, settings.layout)
-            words = _outside(words, tables)
+            tables += text_tables(body, number, width, height, settings.tables, settings.layout)
+        words = _outside(words, tables)
     result.tables = tables
     items = [TableItem(i, *_xyxy(t.bbox)) for i, t in enumerate(tables)]
     result.items = layout_page(words, items, width=width, height=height, page=number,

@@ -36,6 +36,15 @@ class TableSettings:
     near_edge: float = 0.3  # share of the page height: "ends near the bottom"/"starts near top"
     col_x_tolerance: float = 0.03  # share of the page width: same column positions
     max_header_rows: int = 4  # rows of a table's head that a continuation may repeat
+    # tables without ruling lines anchored on a header row (see header_tables)
+    header_col_gap: float = 1.0  # × font size: gap between two header cells
+    header_min_cols: int = 3
+    header_min_aligned_rows: int = 1  # rows below with two cells starting at header cells
+    header_x_tolerance: float = 3.0  # points: a cell starts at a header cell's x0
+    header_row_gap: float = 0.3  # × font size: a gap this much wider than the closest
+    # lines of the table starts a new row
+    header_end_gap: float = 2.0  # × font size: a wider vertical gap ends the table
+    header_size_tolerance: float = 0.5  # points: another font size ends the table
 
 
 @dataclass
@@ -111,6 +120,109 @@ def _segments(row: Sequence[Word], gap: float) -> list[list[Word]]:
         else:
             segs[-1].append(w)
     return segs
+
+
+def header_tables(words: Sequence[Word], page_no: int, width: float, height: float,
+                  settings: TableSettings, layout: LayoutSettings) -> list[TableData]:
+    """Tables without ruling lines anchored on their header row.
+
+    A header is a visual row cut into at least `header_min_cols` cells by gaps wider than
+    `header_col_gap` × font size, followed by at least `header_min_aligned_rows` rows whose
+    cells all start at header cell positions. The table runs down while rows keep the
+    body font size, start no left of the first column and follow closely; each word goes to
+    the column whose start is at or left of it. A vertical gap wider than `header_row_gap`
+    × font size starts a new table row; wrapped lines stay in their cells.
+    """
+    rows = group_rows(words, layout)
+    out: list[TableData] = []
+    i = 0
+    while i < len(rows):
+        head = _segments(rows[i], settings.header_col_gap)
+        starts = [seg[0].x0 for seg in head]
+        end = _header_table_end(rows, i, starts, settings) if len(head) >= \
+            settings.header_min_cols else i + 1
+        if end == i + 1:
+            i += 1
+            continue
+        grid = _header_grid(rows[i:end], starts, settings)
+        cells = [[cell_text(c, layout) if c else "" for c in r] for r in grid]
+        all_words = [w for r in rows[i:end] for w in r]
+        bbox = (min(w.x0 for w in all_words), min(w.top for w in all_words),
+                max(w.x1 for w in all_words), max(w.bottom for w in all_words))
+        out.append(TableData(page_no, bbox, cells, starts, "header", width, height, [page_no]))
+        i = end
+    return out
+
+
+def _column_of(word: Word, starts: Sequence[float], tol: float) -> int | None:
+    k = sum(1 for x in starts if x <= word.x0 + tol) - 1
+    return k if k >= 0 else None
+
+
+def _aligned(row: Sequence[Word], starts: Sequence[float], settings: TableSettings) -> bool:
+    """Every cell of the row stays inside one column (from its start to the next one's)."""
+    tol = settings.header_x_tolerance
+    for seg in _segments(row, settings.header_col_gap):
+        k = _column_of(seg[0], starts, tol)
+        if k is None or (k + 1 < len(starts) and seg[-1].x1 > starts[k + 1] + tol):
+            return False
+    return True
+
+
+def _at_starts(row: Sequence[Word], starts: Sequence[float], settings: TableSettings) -> bool:
+    """At least two cells of the row start at header cells."""
+    segs = _segments(row, settings.header_col_gap)
+    return sum(any(abs(seg[0].x0 - x) <= settings.header_x_tolerance for x in starts)
+               for seg in segs) >= 2
+
+
+def _header_table_end(rows: list[list[Word]], i: int, starts: Sequence[float],
+                      settings: TableSettings) -> int:
+    """Index after the last row of the table whose header is rows[i] (i + 1: no table)."""
+    size = max(w.size for w in rows[i + 1]) if i + 1 < len(rows) else 0.0
+    aligned = 0
+    end = i + 1
+    for j in range(i + 1, len(rows)):
+        row = rows[j]
+        gap = min(w.top for w in row) - max(w.bottom for w in rows[j - 1])
+        row_size = max(w.size for w in row)
+        if (gap > settings.header_end_gap * max(size, 1.0)
+                or abs(row_size - size) > settings.header_size_tolerance
+                or min(w.x0 for w in row) < starts[0] - settings.header_x_tolerance
+                or not _aligned(row, starts, settings)):
+            break
+        aligned += _at_starts(row, starts, settings)
+        end = j + 1
+    return end if aligned >= settings.header_min_aligned_rows else i + 1
+
+
+def _header_grid(rows: list[list[Word]], starts: Sequence[float],
+                 settings: TableSettings) -> list[list[list[Word]]]:
+    """Words of the header row and the rows below it, per table row and column.
+
+    When the vertical gaps between lines come in two sizes (rows padded apart, wrapped
+    lines close), a wider gap starts a row; when they are all alike (one line per row),
+    every line whose first cell is filled starts one."""
+    gaps = [min(w.top for w in b) - max(w.bottom for w in a)
+            for a, b in zip(rows, rows[1:], strict=False)]
+    size = max(w.size for w in rows[-1])
+    lo, hi = min(gaps, default=0.0), max(gaps, default=0.0)
+    padded = hi - lo > settings.header_row_gap * size  # the header's gap counts too
+    grid: list[list[list[Word]]] = []
+    for k, row in enumerate(rows):
+        cols = [_column_of(w, starts, settings.header_x_tolerance) for w in row]
+        if k <= 1:
+            new = True
+        elif padded:
+            new = gaps[k - 1] > (lo + hi) / 2
+        else:
+            new = 0 in cols
+        if new:
+            grid.append([[] for _ in starts])
+        for w, col in zip(row, cols, strict=True):
+            if col is not None:
+                grid[-1][col].append(w)
+    return grid
 
 
 def text_tables(words: Sequence[Word], page_no: int, width: float, height: float,

@@ -17,6 +17,7 @@ from fixtures.synthetic_dataset import synthetic_rows
 from moto import server as moto_server  # a real S3 API on 127.0.0.1
 
 import pipeline.dataset.publish as publish_module
+from pipeline.analytics.duckdb_views import build_duckdb
 from pipeline.cli import main
 from pipeline.dataset.history import merge_history, previous_rows
 from pipeline.dataset.lock import LockedError, lock_path, output_lock
@@ -191,8 +192,8 @@ def test_nothing_published_yet_has_no_history(s3: S3) -> None:
 def test_a_file_uri_is_the_local_symlink_publish(tmp_path: Path) -> None:
     out = tmp_path / "curated"
     tables = _synthetic_tables()
-    assert publish(tables, f"file://{out}", {"run_id": "a"}) == out
-    publish(tables, f"file://{out}", {"run_id": "b"})
+    assert publish(tables, f"file://{out}", {"run_id": "a"}, finish=build_duckdb) == out
+    publish(tables, f"file://{out}", {"run_id": "b"}, finish=build_duckdb)
     assert out.is_symlink() and (out / "ptsm.duckdb").is_file()
     assert sorted(p.name for p in publish_module.snapshots_dir(out).iterdir()) == ["a", "b"]
     assert json.loads((out / "_manifest.json").read_text())["run_id"] == "b"

@@ -214,9 +214,12 @@ def _page_count(path: Path, pdf: pdfplumber.PDF, fast: FastPdf, warnings: list[s
 
 
 def _close_quietly(pdf: pdfplumber.PDF) -> None:
-    """Close the file even when its page tree is broken (pdfplumber's close() walks the
-    pages again and would raise over the ReaderError being reported)."""
+    """Close the file even when its page tree is broken or was never built (pdfplumber's
+    close() walks the pages, building them, and may raise over the ReaderError being
+    reported)."""
     try:
+        if getattr(pdf, "_pages", None) is None:  # close() would build the page tree
+            raise RuntimeError("page tree not built")
         pdf.close()
     except Exception:  # the page tree already failed; just release the file
         stream = getattr(pdf, "stream", None)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pdfminer
 import pdfplumber
 from pdfminer.pdfdocument import PDFEncryptionError, PDFXRefFallback
@@ -328,14 +329,16 @@ def _xyxy(bbox: tuple[float, float, float, float]) -> tuple[float, float, float,
 
 
 def _outside(words: list[Word], tables: list[TableData], pad: float = 1.0) -> list[Word]:
+    """The words whose center is outside every table (its bbox grown by `pad`)."""
     if not tables:
         return words
-
-    def inside(w: Word, b: tuple[float, float, float, float]) -> bool:
-        cx, cy = (w.x0 + w.x1) / 2, (w.top + w.bottom) / 2
-        return b[0] - pad <= cx <= b[2] + pad and b[1] - pad <= cy <= b[3] + pad
-
-    return [w for w in words if not any(inside(w, t.bbox) for t in tables)]
+    cx = np.array([(w.x0 + w.x1) / 2 for w in words], np.float64)
+    cy = np.array([(w.top + w.bottom) / 2 for w in words], np.float64)
+    inside = np.zeros(len(words), bool)
+    for t in tables:
+        x0, top, x1, bottom = t.bbox
+        inside |= (x0 - pad <= cx) & (cx <= x1 + pad) & (top - pad <= cy) & (cy <= bottom + pad)
+    return [w for w, hidden in zip(words, inside.tolist(), strict=True) if not hidden]
 
 
 # ---------------------------------------------------------------- across pages

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 BOLD_FONT = re.compile(r"bold|black|heavy|demi|semibold|extrabold|ultrabold|,B$", re.I)
+_ALNUM = re.compile(r"[^\W_]")  # a letter or digit (str.isalnum, character by character)
 _LOWER_START = re.compile(r"^[a-zà-öø-ÿœæ]")
 _WORD_HYPHENS = ("-", "\u2010", "\u2011", "\u00ad")
 
@@ -132,11 +133,20 @@ def _dominant(words: Sequence[Word]) -> tuple[float, bool]:
     """Font size carried by most characters; bold only when every word with a letter or
     digit is bold (a line opened by a bold label, "Pilotes : à définir", is not bold)."""
     sizes: dict[float, int] = {}
+    wordy = bold = False
     for w in words:
-        sizes[round(w.size, 1)] = sizes.get(round(w.size, 1), 0) + len(w.text)
-    size = max(sizes.items(), key=lambda kv: (kv[1], kv[0]))[0] if sizes else 0.0
-    wordy = [w for w in words if any(ch.isalnum() for ch in w.text)]
-    return size, bool(wordy) and all(w.bold for w in wordy)
+        key = round(w.size, 1)
+        sizes[key] = sizes.get(key, 0) + len(w.text)
+        if _ALNUM.search(w.text):
+            if not wordy:
+                wordy = bold = True
+            bold = bold and w.bold
+    size = max(sizes.items(), key=_count_then_size)[0] if sizes else 0.0
+    return size, wordy and bold
+
+
+def _count_then_size(kv: tuple[float, int]) -> tuple[int, float]:
+    return kv[1], kv[0]
 
 
 def join_row(words: Sequence[Word], settings: LayoutSettings) -> str:
@@ -161,10 +171,15 @@ def join_row(words: Sequence[Word], settings: LayoutSettings) -> str:
 def row_to_line(words: Sequence[Word], settings: LayoutSettings, page: int = 0,
                 column: int = 0) -> Line:
     size, bold = _dominant(words)
-    return Line(text=join_row(words, settings), x0=min(w.x0 for w in words),
-                x1=max(w.x1 for w in words), top=min(w.top for w in words),
-                bottom=max(w.bottom for w in words), size=size, bold=bold, page=page,
-                column=column)
+    first = words[0]
+    x0, x1, top, bottom = first.x0, first.x1, first.top, first.bottom
+    for w in words:
+        x0 = w.x0 if w.x0 < x0 else x0
+        x1 = w.x1 if w.x1 > x1 else x1
+        top = w.top if w.top < top else top
+        bottom = w.bottom if w.bottom > bottom else bottom
+    return Line(text=join_row(words, settings), x0=x0, x1=x1, top=top, bottom=bottom,
+                size=size, bold=bold, page=page, column=column)
 
 
 def lines_from_words(words: Sequence[Word], settings: LayoutSettings, page: int = 0,

@@ -218,14 +218,15 @@ def _close_quietly(pdf: pdfplumber.PDF) -> None:
     """Close the file even when its page tree is broken or was never built (pdfplumber's
     close() walks the pages, building them, and may raise over the ReaderError being
     reported)."""
-    try:
-        if getattr(pdf, "_pages", None) is None:  # close() would build the page tree
-            raise RuntimeError("page tree not built")
-        pdf.close()
-    except Exception:  # the page tree already failed; just release the file
-        stream = getattr(pdf, "stream", None)
-        if stream is not None and not getattr(pdf, "stream_is_external", True):
-            stream.close()
+    if getattr(pdf, "_pages", None) is not None:  # else close() would build the page tree
+        try:
+            pdf.close()
+            return
+        except Exception:  # the page tree already failed; just release the file
+            pass
+    stream = getattr(pdf, "stream", None)
+    if stream is not None and not getattr(pdf, "stream_is_external", True):
+        stream.close()
 
 
 XREF_BROKEN = "the cross-reference table is broken"

@@ -6,6 +6,7 @@ Usage::
     .venv/bin/python benchmarks/run_bench.py --corpus /tmp/ptsm-bench [--workers 2]
         [--no-flow] [--no-baselines] [--rss500]
     .venv/bin/python benchmarks/run_bench.py --pdf8 [--repeat 3]   # the small-corpus case
+    .venv/bin/python benchmarks/run_bench.py --corpus DIR --reading   # reader and NER only
 
 One process runs the stages one after the other by calling the stage functions directly
 (``pipeline.stages.ingest_stage``, ``process_stage`` with the reader and each extractor
@@ -23,6 +24,11 @@ PDFs of ~85 pages (``gen_corpus.py`` with 8 départements, the PDFs only). Each 
 times bare single-process pdfplumber on them, a cold ``ptsm run`` (empty store and
 output; start-up included: it is the whole command's wall time) and the re-run with
 nothing changed; the table gives the median of each and the ratios of the medians.
+
+``--reading`` times ``read_pdf`` alone on the corpus' PDFs, fast path on and off (pages
+per wall and per CPU second, fast-path pages counted), and NER tokens per CPU second for
+several ``nlp.pipe`` batch sizes. On a shared machine only ratios and CPU seconds
+measured in one run mean much.
 """
 
 from __future__ import annotations
@@ -319,6 +325,66 @@ def pdf8_case(work: Path, workers: int, repeats: int) -> list[StageFigure]:
                              f"CPU {again_cpu:.1f} s")]
 
 
+def reading(pdfs: list[Path], fast: bool) -> tuple[float, float, int, int]:
+    """Wall and CPU seconds of ``read_pdf`` over the PDFs in this process, the pages read
+    and how many of them took the fast path (``fast=False``: pdfplumber reads every page)."""
+    from pipeline.readers.pdf import PdfSettings, read_pdf
+    from pipeline.readers.pdf_fast import FastSettings
+
+    settings = PdfSettings(fast=FastSettings(enabled=fast))
+    t0, c0 = time.perf_counter(), time.process_time()
+    pages = fast_pages = 0
+    for path in pdfs:
+        doc = read_pdf(path, source_uri=str(path), doc_id=path.stem, settings=settings)
+        pages += doc.n_pages or 0
+        fast_pages += len(doc.meta.get("fast_pages", []))
+    return time.perf_counter() - t0, time.process_time() - c0, pages, fast_pages
+
+
+def ner_batches(pdfs: list[Path], sizes: tuple[int, ...] = (16, 64, 256, 1000),
+                max_texts: int = 3000) -> list[tuple[int, float, int]]:
+    """NER tokens per CPU second for each ``nlp.pipe`` batch size, on the (distinct) block
+    texts the statistical NER reads in the PDFs (the entity cache is not involved)."""
+    from extractors.entities import EntitySettings, _is_tabular, _model_text, entity_pipeline
+    from pipeline.readers.pdf import read_pdf
+
+    nlp = entity_pipeline()
+    settings = EntitySettings()
+    texts: dict[str, None] = {}
+    for path in pdfs:
+        doc = read_pdf(path, source_uri=str(path), doc_id=path.stem)
+        texts.update((_model_text(b, settings), None) for b in doc.blocks
+                     if (b.text or "").strip() and not _is_tabular(b))
+        if len(texts) >= max_texts:
+            break
+    sample = list(texts)[:max_texts]
+    tokens = sum(len(nlp.tokenizer(t)) for t in sample)
+    out = []
+    for size in sizes:
+        c0 = time.process_time()
+        for _ in nlp.pipe(sample, batch_size=size):
+            pass
+        out.append((size, time.process_time() - c0, tokens))
+    return out
+
+
+def reading_figures(pdfs: list[Path], repeats: int) -> list[StageFigure]:
+    """``read_pdf`` with the fast path (median of `repeats`) and with pdfplumber only, in
+    pages per wall and per CPU second; NER tokens per CPU second per batch size."""
+    figures = []
+    for fast in (True, False):
+        runs = sorted((reading(pdfs, fast) for _ in range(repeats if fast else 1)),
+                      key=lambda r: r[1])
+        wall, cpu, n, n_fast = runs[len(runs) // 2]
+        name = "read_pdf, fast path" if fast else "read_pdf, pdfplumber"
+        figures.append(StageFigure(name, wall, n, note=f"{n_fast}/{n} pages fast; "
+                                   f"{n / cpu:,.0f} pages per CPU-second"))
+    for size, cpu, tokens in ner_batches(pdfs):
+        figures.append(StageFigure(f"NER, batch {size}", cpu, tokens=tokens,
+                                   note="CPU seconds, distinct block texts"))
+    return figures
+
+
 def whole_run(raw: Path, work: Path, workers: int) -> list[tuple[float, float, str]]:
     """Wall time, peak RSS (MB, the whole process tree) and status of the real `ptsm run`: a cold
     run (empty store and output), then a re-run with nothing changed."""
@@ -445,12 +511,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="also write the figures as JSON")
     parser.add_argument("--pdf8", action="store_true",
                         help="only the small-corpus case: 8 distinct ~85-page PDFs")
-    parser.add_argument("--repeat", type=int, default=3, help="repeats of --pdf8 (medians)")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="repeats of --pdf8 and of --reading (medians)")
+    parser.add_argument("--reading", action="store_true",
+                        help="only read_pdf (fast path and pdfplumber apart) and NER batch sizes")
     args = parser.parse_args(argv)
     raw, work = args.corpus / "raw", args.corpus / "work"
     work.mkdir(parents=True, exist_ok=True)
     if args.pdf8:
         print(table(pdf8_case(work, args.workers, args.repeat)))
+        return 0
+    if args.reading:
+        print(table(reading_figures(sorted(raw.rglob("*.pdf")), args.repeat)))
         return 0
     pdfs = sorted(raw.rglob("*.pdf"))
     sampler = PeakSampler()

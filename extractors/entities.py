@@ -4,13 +4,15 @@ The ruler runs before the statistical NER, so an institution it finds ("ARS Pays
 "Directeur Général de l'Agence Régionale de Santé", "CSSM") is kept whole with its canonical
 name (``canonical``), and the NER labels the rest (PER, ORG, LOC, MISC). Only the NER
 component of the model is loaded (it has its own embedding layer); blocks go through
-``nlp.pipe`` in batches.
+``nlp.pipe`` in batches, and a block text already parsed in this process (documents share
+templates and paragraphs) is not parsed again.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -24,7 +26,10 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class EntitySettings:
-    """``model``: spaCy package; ``batch_size``: blocks per ``nlp.pipe`` batch;
+    """``model``: spaCy package; ``batch_size``: blocks per ``nlp.pipe`` batch (measured:
+    ``benchmarks/run_bench.py`` prints NER tokens/s per batch size; 16–32 are about a third
+    slower, 64–1000 alike); ``cache_size``: block texts whose parse is kept for the
+    documents that follow (0: none);
     ``include_persons``: keep PER mentions (turn off for exports without personal names);
     ``max_block_chars``: longer blocks are cut (a table dump is no prose);
     ``ner_on_tables``: run the statistical NER on tables too (by default tables, and lines
@@ -32,7 +37,8 @@ class EntitySettings:
     tokens of a PTSM and the model reads cells poorly)."""
 
     model: str = DEFAULT_MODEL
-    batch_size: int = 128
+    batch_size: int = 256
+    cache_size: int = 50000
     include_persons: bool = True
     max_block_chars: int = 20000
     ner_on_tables: bool = False
@@ -81,11 +87,53 @@ def _is_mention(text: str) -> bool:
     return sum(c.isalpha() for c in core) >= 2 and not core.endswith(("'", "’"))
 
 
-def _canonical(ent) -> str:
-    if ent.ent_id_:
-        return ent.ent_id_
+def _canonical(ent: Mention) -> str:
+    if ent.ent_id:
+        return ent.ent_id
     text = re.sub(r"\s+", " ", ent.text).strip()
     return re.sub(r"^(?:l['’]|d['’])", "", text, flags=re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Mention:
+    """What a parse leaves of one entity (kept in the cache instead of the spaCy Doc)."""
+
+    start: int
+    end: int
+    label: str
+    ent_id: str
+    text: str
+
+
+# Parses of block texts already seen in this process: PTSM documents share templates and
+# whole paragraphs, and the model gives the same entities for the same text. Bounded (the
+# oldest entries go first); keyed by model, ruler-only and text.
+_PARSES: OrderedDict[tuple[str, bool, str], tuple[Mention, ...]] = OrderedDict()
+
+
+def _parse(nlp: Language, texts: list[str], ruler_only: bool,
+           settings: EntitySettings) -> dict[str, tuple[Mention, ...]]:
+    """Mentions of each text: from the cache, else through ``nlp.pipe`` (in batches)."""
+    out: dict[str, tuple[Mention, ...]] = {}
+    todo: list[str] = []
+    for text in texts:
+        hit = _PARSES.get((settings.model, ruler_only, text))
+        if hit is None:
+            todo.append(text)
+        else:
+            _PARSES.move_to_end((settings.model, ruler_only, text))
+            out[text] = hit
+    disable = ["ner"] if ruler_only else []
+    for text, doc_ in zip(todo, nlp.pipe(todo, batch_size=settings.batch_size,
+                                         disable=disable), strict=True):
+        mentions = tuple(Mention(e.start_char, e.end_char, e.label_, e.ent_id_, e.text)
+                         for e in doc_.ents)
+        out[text] = mentions
+        if settings.cache_size:
+            _PARSES[settings.model, ruler_only, text] = mentions
+    while len(_PARSES) > settings.cache_size:
+        _PARSES.popitem(last=False)
+    return out
 
 
 def extract_entities(doc: Document, settings: EntitySettings | None = None) -> list[dict]:
@@ -94,25 +142,23 @@ def extract_entities(doc: Document, settings: EntitySettings | None = None) -> l
     nlp = entity_pipeline(settings.model)
     blocks = [b for b in doc.blocks if (b.text or "").strip()]
     tabular = [not settings.ner_on_tables and _is_tabular(b) for b in blocks]
-    parsed: dict[tuple[bool, str], object] = {}  # a text repeated in the document: once
+    parsed: dict[bool, dict[str, tuple[Mention, ...]]] = {}
     for ruler_only in (False, True):
         # Same-length normalisation keeps offsets: the French tokenizer splits elisions on "'".
+        # A text repeated in the document is parsed once.
         texts = list(dict.fromkeys(_model_text(b, settings) for b, t in
                                    zip(blocks, tabular, strict=True) if t == ruler_only))
-        disable = ["ner"] if ruler_only else []
-        for text, doc_ in zip(texts, nlp.pipe(texts, batch_size=settings.batch_size,
-                                              disable=disable), strict=True):
-            parsed[ruler_only, text] = doc_
+        parsed[ruler_only] = _parse(nlp, texts, ruler_only, settings)
     rows: list[dict] = []
     for block, ruler_only in zip(blocks, tabular, strict=True):
-        for ent in parsed[ruler_only, _model_text(block, settings)].ents:
-            if ent.label_ == "PER" and not settings.include_persons:
+        for ent in parsed[ruler_only][_model_text(block, settings)]:
+            if ent.label == "PER" and not settings.include_persons:
                 continue
             if not _is_mention(ent.text):
                 continue
-            rows.append({"text": block.text[ent.start_char:ent.end_char], "label": ent.label_,
-                         "canonical": _canonical(ent), "start": ent.start_char,
-                         "end": ent.end_char, "passage_seq": block.seq})
+            rows.append({"text": block.text[ent.start:ent.end], "label": ent.label,
+                         "canonical": _canonical(ent), "start": ent.start,
+                         "end": ent.end, "passage_seq": block.seq})
     return rows
 
 

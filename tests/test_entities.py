@@ -3,6 +3,7 @@
 import pytest
 from governance_helpers import document_from_lines, seed_document
 
+from extractors import entities
 from extractors.entities import EntitySettings, extract_entities
 from extractors.institutions import canonical_of, find_institutions
 
@@ -44,3 +45,22 @@ def test_regex_finder_and_canonical_lookup() -> None:
     assert [m.canonical for m in found] == ["DGARS"]
     assert canonical_of("Education Nationale") == "Éducation nationale"
     assert canonical_of("DT 53") == "DT ARS"
+
+
+def test_a_text_seen_before_is_not_parsed_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    lines = ["Le CLSM de Laval réunit la MDPH et Julie BARON le 3 mars.",
+             "Réunion avec la MDPH de la Mayenne."]
+    fresh = extract_entities(document_from_lines("a", lines), EntitySettings(cache_size=0))
+    extract_entities(document_from_lines("a", lines))  # fills the cache
+    parsed: list[str] = []
+    nlp = entities.entity_pipeline()
+    pipe = nlp.pipe
+
+    def counting_pipe(texts: list[str], **kwargs):
+        parsed.extend(texts)
+        return pipe(texts, **kwargs)
+
+    monkeypatch.setattr(nlp, "pipe", counting_pipe)
+    again = extract_entities(document_from_lines("b", lines + ["Une ligne nouvelle à Laval."]))
+    assert parsed == ["Une ligne nouvelle à Laval."]
+    assert [e for e in again if e["passage_seq"] < 2] == fresh

@@ -4,30 +4,25 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pdfplumber
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
 import pytest
 
+from pipeline.readers import pdfium_bulk
 from pipeline.readers.pdf import PdfSettings, read_pdf
 from pipeline.readers.pdf_fast import FastPage, FastPdf, FastSettings
+from pipeline.readers.pdf_layout import Word, words_from_plumber
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "pdf"
-WORDS = {"extra_attrs": ["size", "fontname"], "x_tolerance_ratio": 0.2, "y_tolerance": 3.0}
 NAMES = ["table_continued.pdf", "text_features.pdf", "two_columns.pdf", "toc.pdf",
-         "landscape_table.pdf", "unruled_table.pdf", "furniture.pdf"]
+         "landscape_table.pdf", "unruled_table.pdf", "furniture.pdf", "table_chain.pdf"]
+SAMPLE = FIXTURES.parents[2] / "data" / "raw" / "samples" / "ptsm53-feuille-de-route.pdf"
 
 
-def _key(w: dict) -> tuple:
-    return (round(w["top"] / 4), round(w["x0"] / 4), w["text"], round(w["size"], 1),
-            w["fontname"].split("+")[-1])
-
-
-def _same_words(fast: list[dict], slow: list[dict]) -> None:
-    a, b = sorted(fast, key=_key), sorted(slow, key=_key)
-    assert [w["text"] for w in a] == [w["text"] for w in b]
-    for x, y in zip(a, b, strict=True):
-        assert abs(x["x0"] - y["x0"]) < 1.5 and abs(x["top"] - y["top"]) < 1.5
-        assert abs(x["size"] - y["size"]) < 0.01 and x["fontname"].endswith(
-            y["fontname"].split("+")[-1])
+def _key(w: Word) -> tuple:
+    return (round(w.top / 4), round(w.x0 / 4), w.text, w.size, w.bold)
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -37,15 +32,70 @@ def test_fast_page_words_and_tables_match_pdfplumber(name: str) -> None:
     try:
         with pdfplumber.open(path) as pdf:
             for number, page in enumerate(pdf.pages, start=1):
-                got = fast.page(number, page)
+                got = fast.page(number)
                 assert isinstance(got, FastPage), got
-                _same_words(got.extract_words(**WORDS), page.extract_words(**WORDS))
+                a = sorted(got.words(0.2, 3.0), key=_key)
+                b = sorted(words_from_plumber(page.extract_words(
+                    extra_attrs=["size", "fontname"], x_tolerance_ratio=0.2,
+                    y_tolerance=3.0)), key=_key)
+                assert [(w.text, w.size, w.bold) for w in a] == \
+                    [(w.text, w.size, w.bold) for w in b]
+                for x, y in zip(a, b, strict=True):
+                    assert max(abs(x.x0 - y.x0), abs(x.x1 - y.x1), abs(x.top - y.top),
+                               abs(x.bottom - y.bottom)) < 1.5
                 ruled = PdfSettings().tables.ruled
-                assert [len(t.cells) for t in got.find_tables(ruled)] == \
-                    [len(t.cells) for t in page.find_tables(ruled)]
+                cells = [t.cells for t in got.find_tables(ruled)]
+                expected = [t.cells for t in page.find_tables(ruled)]
+                assert [len(c) for c in cells] == [len(c) for c in expected]
+                for c, e in zip(cells, expected, strict=True):  # PDFium's points are float32
+                    assert np.allclose(c, e, atol=0.01)
                 got.close()
     finally:
         fast.close()
+
+
+def test_bulk_reads_in_c_and_in_python_agree(monkeypatch: pytest.MonkeyPatch) -> None:
+    if pdfium_bulk.native() is None:
+        pytest.skip("no C compiler: only the Python loops run")
+    doc = pdfium.PdfDocument(str(FIXTURES / "table_chain.pdf"))
+    try:
+        page = doc[0]
+        text_page = pdfium_c.FPDFText_LoadPage(page)
+        c_chars = pdfium_bulk.read_chars(text_page)
+        c_objects = pdfium_bulk.read_objects(page)
+        monkeypatch.setattr(pdfium_bulk, "native", lambda: None)
+        py_chars = pdfium_bulk.read_chars(text_page)
+        py_objects = pdfium_bulk.read_objects(page)
+        pdfium_c.FPDFText_ClosePage(text_page)
+        page.close()
+    finally:
+        doc.close()
+    assert len(c_chars.code) > 100 and len(c_objects.edges) > 10
+    for name in ("code", "generated", "x0", "x1", "bottom", "size", "font"):
+        assert np.array_equal(getattr(c_chars, name), getattr(py_chars, name)), name
+    for name in ("kind", "matrix", "curves", "edges", "edge_object"):
+        assert np.allclose(getattr(c_objects, name), getattr(py_objects, name)), name
+
+
+def _by_page(doc) -> dict[int, list[tuple]]:
+    pages: dict[int, list[tuple]] = {}
+    for b in doc.blocks:
+        pages.setdefault(b.page, []).append((b.kind, b.level, b.text, b.rows, b.bbox))
+    return pages
+
+
+def test_sample_reads_the_same_page_by_page() -> None:
+    fast = read_pdf(SAMPLE, source_uri="t", doc_id="t")
+    slow = read_pdf(SAMPLE, source_uri="t", doc_id="t",
+                    settings=PdfSettings(fast=FastSettings(enabled=False)))
+    assert fast.meta["fast_pages"] == list(range(1, fast.n_pages + 1))
+    assert (fast.title, fast.status, fast.warnings) == (slow.title, slow.status, slow.warnings)
+    a, b = _by_page(fast), _by_page(slow)
+    assert sorted(a) == sorted(b)
+    for page in a:
+        assert [x[:4] for x in a[page]] == [y[:4] for y in b[page]], page
+        for x, y in zip(a[page], b[page], strict=True):
+            assert max(abs(p - q) for p, q in zip(x[4], y[4], strict=True)) < 1.5, page
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pdfminer
 import pdfplumber
 from pdfminer.pdfdocument import PDFEncryptionError, PDFXRefFallback
@@ -132,25 +133,19 @@ def read_pdf(path: Path, *, source_uri: str, doc_id: str,
     pages: list[PageResult] = []
     failed: list[int] = []
     try:
-        try:
-            n_pages = len(pdf.pages)
-        except Exception as exc:  # pdfminer raises many types on broken page trees
-            raise ReaderError(f"{path.name}: cannot read the page tree "
-                              f"({type(exc).__name__}: {exc}){DAMAGED}", "pdf_syntax") from exc
+        n_pages = _page_count(path, pdf, fast, warnings)
         if n_pages == 0:
             raise ReaderError(f"{path.name}: the PDF has no pages", "no_pages")
         if n_pages > settings.max_pages:
             raise ReaderError(f"{path.name}: {n_pages} pages, more than max_pages="
                               f"{settings.max_pages}", "too_many_pages")
         meta_title = _metadata_title(pdf.metadata)
-        for number, page in enumerate(pdf.pages, start=1):
+        for number in range(1, n_pages + 1):
             try:
-                pages.append(_read_page_fast_or_not(page, number, settings, fast))
+                pages.append(_read_page_fast_or_not(pdf, number, settings, fast))
             except Exception as exc:  # one broken page must not lose the document
                 failed.append(number)
                 warnings.append(f"page {number} could not be read: {type(exc).__name__}: {exc}")
-            finally:
-                page.close()
     finally:
         _close_quietly(pdf)
         fast.close()
@@ -206,15 +201,32 @@ def _open(path: Path) -> pdfplumber.PDF:
         raise ReaderError(f"{path.name}: broken PDF ({exc}){DAMAGED}", "pdf_syntax") from exc
 
 
-def _close_quietly(pdf: pdfplumber.PDF) -> None:
-    """Close the file even when its page tree is broken (pdfplumber's close() walks the
-    pages again and would raise over the ReaderError being reported)."""
+def _page_count(path: Path, pdf: pdfplumber.PDF, fast: FastPdf, warnings: list[str]) -> int:
+    """PDFium's page count when it opened the file and pdfminer found its cross-reference
+    table sound (pdfplumber then builds its page tree only for a page it must read), else
+    pdfplumber's (whose errors on a damaged file are the ones reported)."""
+    if fast.doc is not None and not any(w.startswith(XREF_BROKEN) for w in warnings):
+        return len(fast)
     try:
-        pdf.close()
-    except Exception:  # the page tree already failed; just release the file
-        stream = getattr(pdf, "stream", None)
-        if stream is not None and not getattr(pdf, "stream_is_external", True):
-            stream.close()
+        return len(pdf.pages)
+    except Exception as exc:  # pdfminer raises many types on broken page trees
+        raise ReaderError(f"{path.name}: cannot read the page tree "
+                          f"({type(exc).__name__}: {exc}){DAMAGED}", "pdf_syntax") from exc
+
+
+def _close_quietly(pdf: pdfplumber.PDF) -> None:
+    """Close the file even when its page tree is broken or was never built (pdfplumber's
+    close() walks the pages, building them, and may raise over the ReaderError being
+    reported)."""
+    if getattr(pdf, "_pages", None) is not None:  # else close() would build the page tree
+        try:
+            pdf.close()
+            return
+        except Exception:  # the page tree already failed; just release the file
+            pass
+    stream = getattr(pdf, "stream", None)
+    if stream is not None and not getattr(pdf, "stream_is_external", True):
+        stream.close()
 
 
 XREF_BROKEN = "the cross-reference table is broken"
@@ -249,10 +261,11 @@ def _metadata_title(metadata: dict[str, Any]) -> str | None:
 # ---------------------------------------------------------------- one page
 
 
-def _read_page_fast_or_not(page: Any, number: int, settings: PdfSettings,
+def _read_page_fast_or_not(pdf: pdfplumber.PDF, number: int, settings: PdfSettings,
                            fast: FastPdf) -> PageResult:
-    """Read a page from PDFium when it qualifies (pdf_fast.inspect_page), else pdfplumber."""
-    got = fast.page(number, page)
+    """Read page `number` from PDFium when it qualifies (pdf_fast.inspect_page), else with
+    pdfplumber (whose page objects are built only then)."""
+    got = fast.page(number)
     if isinstance(got, FastPage):
         try:
             return _read_page(got, number, settings)
@@ -262,19 +275,28 @@ def _read_page_fast_or_not(page: Any, number: int, settings: PdfSettings,
             got.close()
     else:
         reason = got.reason
-    result = _read_page(page, number, settings)
+    page = pdf.pages[number - 1]
+    try:
+        result = _read_page(page, number, settings)
+    finally:
+        page.close()
     result.slow_reason = reason
     return result
+
+
+def _page_words(page: Any, settings: PdfSettings) -> list[Word]:
+    if isinstance(page, FastPage):
+        return page.words(settings.word_x_tolerance_ratio, settings.word_y_tolerance)
+    return words_from_plumber(page.extract_words(
+        extra_attrs=["size", "fontname"], x_tolerance_ratio=settings.word_x_tolerance_ratio,
+        y_tolerance=settings.word_y_tolerance))
 
 
 def _read_page(page: Any, number: int, settings: PdfSettings) -> PageResult:
     """One page's words, tables and lines (`page`: a pdfplumber page or a FastPage)."""
     width, height = float(page.width), float(page.height)
     result = PageResult(number, width, height)
-    raw = page.extract_words(extra_attrs=["size", "fontname"],
-                             x_tolerance_ratio=settings.word_x_tolerance_ratio,
-                             y_tolerance=settings.word_y_tolerance)
-    words = words_from_plumber(raw)
+    words = _page_words(page, settings)
     if not words:
         result.needs_ocr = bool(page.images)
         return result
@@ -308,14 +330,16 @@ def _xyxy(bbox: tuple[float, float, float, float]) -> tuple[float, float, float,
 
 
 def _outside(words: list[Word], tables: list[TableData], pad: float = 1.0) -> list[Word]:
+    """The words whose center is outside every table (its bbox grown by `pad`)."""
     if not tables:
         return words
-
-    def inside(w: Word, b: tuple[float, float, float, float]) -> bool:
-        cx, cy = (w.x0 + w.x1) / 2, (w.top + w.bottom) / 2
-        return b[0] - pad <= cx <= b[2] + pad and b[1] - pad <= cy <= b[3] + pad
-
-    return [w for w in words if not any(inside(w, t.bbox) for t in tables)]
+    cx = np.array([(w.x0 + w.x1) / 2 for w in words], np.float64)
+    cy = np.array([(w.top + w.bottom) / 2 for w in words], np.float64)
+    inside = np.zeros(len(words), bool)
+    for t in tables:
+        x0, top, x1, bottom = t.bbox
+        inside |= (x0 - pad <= cx) & (cx <= x1 + pad) & (top - pad <= cy) & (cy <= bottom + pad)
+    return [w for w, hidden in zip(words, inside.tolist(), strict=True) if not hidden]
 
 
 # ---------------------------------------------------------------- across pages

@@ -1,11 +1,13 @@
-"""Fast path of the PDF reader: a page's characters and ruling lines read with pypdfium2.
+"""Fast path of the PDF reader: a page's words and ruling lines read from PDFium.
 
 pdfplumber spends most of a page's time in pdfminer interpreting the content stream into
-Python objects; pypdfium2 (PDFium, C++) gives the same facts much faster. This module
-rebuilds from PDFium exactly what the reader takes from pdfplumber — the characters
-(text, box, font size, font name) grouped into words by pdfplumber's own WordExtractor,
-and the ruling-line edges given to pdfplumber's own TableFinder — so that the layout rules
-downstream run unchanged.
+Python objects, then in grouping characters into words one by one. Here PDFium (C++) reads
+the page, every character and page object comes out in one bulk call
+(:mod:`pipeline.readers.pdfium_bulk`), and the characters are grouped into words with numpy,
+by the rules of pdfplumber's ``WordExtractor`` (runs of one font, lines clustered by top,
+characters ordered by x, a word ending at a space, a font change or a gap wider than
+``x_tolerance_ratio`` × size). The ruling-line edges go to pdfplumber's own TableFinder, so
+the layout rules downstream run unchanged on the same words and tables.
 
 The choice is made per page, with evidence (:func:`inspect_page`): a page goes the fast
 way only when PDFium's view is known to match pdfminer's — no rotation, origin at (0, 0),
@@ -15,18 +17,33 @@ content pdfminer would walk differently). Any other page is read with pdfplumber
 
 from __future__ import annotations
 
-import ctypes
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
-from pdfplumber.table import TableFinder, TableSettings
-from pdfplumber.utils.text import WordExtractor
+from pdfplumber.table import (
+    Table,
+    TableFinder,
+    TableSettings,
+    cells_to_tables,
+    edges_to_intersections,
+)
+from pdfplumber.utils import obj_to_bbox
+from pdfplumber.utils.text import LIGATURES
+
+from pipeline.readers.pdf_layout import Word, is_bold
+from pipeline.readers.pdfium_bulk import PageChars, font_name, read_chars, read_objects
 
 _PDFIUM_HYPHEN = 0x02  # PDFium's code for a hyphen ending a line (pdfminer keeps "-")
-_SKIP_CODES = frozenset((0, 0x0A, 0x0D, 0xFFFE, 0xFFFF))
+_SKIP, _SPACE, _LIGATURE = 1, 2, 4  # classes of the BMP code points (outside: none)
+_CLASS = np.zeros(0x10001, np.uint8)
+_CLASS[[0, 0x0A, 0x0D, 0xFFFE, 0xFFFF]] |= _SKIP
+_CLASS[[c for c in range(0x3001) if chr(c).isspace()]] |= _SPACE
+_CLASS[[ord(c) for c in LIGATURES]] |= _LIGATURE
+_LIGATURES = str.maketrans(LIGATURES)
 _EPS = 1e-3  # points: coordinates closer than this are equal (float32 vs float64)
 
 
@@ -51,23 +68,27 @@ class PageCheck:
 
 
 class FastPdf:
-    """A PDFium handle on the same file, opened alongside pdfplumber (closed by `close`)."""
+    """A PDFium handle on the file (closed by `close`); font names cached per document."""
 
     def __init__(self, path: Path, settings: FastSettings | None = None) -> None:
         self.settings = settings or FastSettings()
         self.doc: pdfium.PdfDocument | None = None
+        self.fonts: dict[int, tuple[str, bool]] = {}
         if self.settings.enabled:
             try:
                 self.doc = pdfium.PdfDocument(str(path))
             except pdfium.PdfiumError:
                 self.doc = None  # pdfplumber alone reads the file (and reports its errors)
 
+    def __len__(self) -> int:
+        return len(self.doc) if self.doc is not None else 0
+
     def close(self) -> None:
         if self.doc is not None:
             self.doc.close()
             self.doc = None
 
-    def page(self, number: int, plumber_page: Any) -> FastPage | PageCheck:
+    def page(self, number: int) -> FastPage | PageCheck:
         """A FastPage for page `number` (1-based) when it qualifies, else the refusal."""
         if self.doc is None:
             return PageCheck(False, "fast path off")
@@ -75,108 +96,90 @@ class FastPdf:
             return PageCheck(False, "page count differs")
         page = self.doc[number - 1]
         try:
-            check = inspect_page(page, plumber_page, self.settings)
+            check = inspect_page(page, self.settings)
         except Exception as exc:  # any surprise: pdfplumber reads the page
             page.close()
             return PageCheck(False, f"inspection failed: {type(exc).__name__}")
         if not check.fast:
             page.close()
             return check
-        return FastPage(page, check)
+        return FastPage(page, check, self.fonts)
 
 
-def inspect_page(page: pdfium.PdfPage, plumber_page: Any, settings: FastSettings) -> PageCheck:
+def inspect_page(page: pdfium.PdfPage, settings: FastSettings) -> PageCheck:
     """Decide with cheap signals whether PDFium's view of the page matches pdfminer's."""
     width, height = page.get_size()
-    if page.get_rotation() != 0 or int(getattr(plumber_page, "rotation", 0) or 0) % 360:
+    if page.get_rotation() != 0:
         return PageCheck(False, "rotated page")
-    x0, y0, x1, y1 = (float(v) for v in plumber_page.bbox)
+    x0, y0, x1, y1 = page.get_mediabox()
     if abs(x0) > _EPS or abs(y0) > _EPS or abs(x1 - width) > _EPS or abs(y1 - height) > _EPS:
         return PageCheck(False, "page box not at origin")
-    n = pdfium_c.FPDFPage_CountObjects(page)
-    if n > settings.max_objects:
+    if pdfium_c.FPDFPage_CountObjects(page) > settings.max_objects:
         return PageCheck(False, "too many objects")
-    edges: list[dict[str, Any]] = []
-    n_images = 0
-    matrix = pdfium_c.FS_MATRIX()
-    for i in range(n):
-        obj = pdfium_c.FPDFPage_GetObject(page, i)
-        kind = pdfium_c.FPDFPageObj_GetType(obj)
-        if kind == pdfium_c.FPDF_PAGEOBJ_TEXT:
-            pdfium_c.FPDFPageObj_GetMatrix(obj, matrix)
-            if abs(matrix.b) > _EPS or abs(matrix.c) > _EPS or matrix.a <= 0 or matrix.d <= 0:
-                return PageCheck(False, "rotated or mirrored text")
-        elif kind == pdfium_c.FPDF_PAGEOBJ_PATH:
-            if not _path_edges(obj, height, edges, matrix):
-                return PageCheck(False, "curved or slanted path")
-        elif kind == pdfium_c.FPDF_PAGEOBJ_IMAGE:
-            n_images += 1
-        else:
-            return PageCheck(False, "form or shading object")
+    objs = read_objects(page)
+    known = (pdfium_c.FPDF_PAGEOBJ_TEXT, pdfium_c.FPDF_PAGEOBJ_PATH, pdfium_c.FPDF_PAGEOBJ_IMAGE)
+    if not np.isin(objs.kind, known).all():
+        return PageCheck(False, "form or shading object")
+    m = objs.matrix[objs.kind == pdfium_c.FPDF_PAGEOBJ_TEXT]
+    if ((np.abs(m[:, 1]) > _EPS) | (np.abs(m[:, 2]) > _EPS) | (m[:, 0] <= 0)
+            | (m[:, 3] <= 0)).any():
+        return PageCheck(False, "rotated or mirrored text")
+    if objs.curves.any():
+        return PageCheck(False, "curved or slanted path")
+    edges = _edges(objs.edges, height)
+    if edges is None:
+        return PageCheck(False, "curved or slanted path")
+    n_images = int((objs.kind == pdfium_c.FPDF_PAGEOBJ_IMAGE).sum())
     return PageCheck(True, "straight lines only", n_images, edges)
 
 
-def _path_edges(obj: Any, height: float, edges: list[dict[str, Any]],
-                matrix: Any) -> bool:
-    """Append the axis-aligned edges of a path (pdfplumber's coordinates); False when the
-    path has a curve or a slanted segment (pdfminer would make a curve of it)."""
-    pdfium_c.FPDFPageObj_GetMatrix(obj, matrix)
-    a, b, c, d, e, f = matrix.a, matrix.b, matrix.c, matrix.d, matrix.e, matrix.f
-    x, y = ctypes.c_float(), ctypes.c_float()
-    subpaths: list[list[tuple[float, float]]] = []
-    for k in range(pdfium_c.FPDFPath_CountSegments(obj)):
-        seg = pdfium_c.FPDFPath_GetPathSegment(obj, k)
-        kind = pdfium_c.FPDFPathSegment_GetType(seg)
-        if kind == pdfium_c.FPDF_SEGMENT_BEZIERTO:
-            return False
-        pdfium_c.FPDFPathSegment_GetPoint(seg, x, y)
-        px, py = a * x.value + c * y.value + e, b * x.value + d * y.value + f
-        point = (px, height - py)
-        if kind == pdfium_c.FPDF_SEGMENT_MOVETO or not subpaths:
-            subpaths.append([point])
-        else:
-            subpaths[-1].append(point)
-        if pdfium_c.FPDFPathSegment_GetClose(seg) and subpaths[-1][0] != point:
-            subpaths[-1].append(subpaths[-1][0])
-    for pts in subpaths:
-        for (ax, ay), (bx, by) in zip(pts, pts[1:], strict=False):
-            if abs(ay - by) <= _EPS:
-                orientation = "h"
-                by = ay
-            elif abs(ax - bx) <= _EPS:
-                orientation = "v"
-                bx = ax
-            else:
-                return False
-            edges.append({"object_type": "line", "orientation": orientation,
-                          "x0": min(ax, bx), "x1": max(ax, bx), "top": min(ay, by),
-                          "bottom": max(ay, by), "width": abs(ax - bx),
-                          "height": abs(ay - by)})
-    return True
+def _edges(segments: np.ndarray, height: float) -> list[dict[str, Any]] | None:
+    """pdfplumber edge dicts of straight axis-aligned segments (PDF space); None when one
+    is slanted (pdfminer would make a curve of it)."""
+    ax, bx = segments[:, 0], segments[:, 2]
+    ay, by = height - segments[:, 1], height - segments[:, 3]
+    horizontal = np.abs(ay - by) <= _EPS
+    vertical = ~horizontal & (np.abs(ax - bx) <= _EPS)
+    if not (horizontal | vertical).all():
+        return None
+    by = np.where(horizontal, ay, by)
+    bx = np.where(vertical, ax, bx)
+    cols = zip(horizontal.tolist(), np.minimum(ax, bx).tolist(), np.maximum(ax, bx).tolist(),
+               np.minimum(ay, by).tolist(), np.maximum(ay, by).tolist(), strict=True)
+    return [{"object_type": "line", "orientation": "h" if h else "v", "x0": x0, "x1": x1,
+             "top": top, "bottom": bottom, "width": x1 - x0, "height": bottom - top}
+            for h, x0, x1, top, bottom in cols]
 
 
 class FastPage:
     """The parts of a pdfplumber page the reader uses, served from PDFium."""
 
-    def __init__(self, page: pdfium.PdfPage, check: PageCheck) -> None:
+    def __init__(self, page: pdfium.PdfPage, check: PageCheck,
+                 fonts: dict[int, tuple[str, bool]] | None = None) -> None:
         self._page = page
         self.check = check
         self.width, self.height = (float(v) for v in page.get_size())
         self.bbox = (0.0, 0.0, self.width, self.height)
         self.edges = check.edges
         self.images = [None] * check.n_images  # only counted (pages without a text layer)
-        self._chars: list[dict[str, Any]] | None = None
+        self._fonts = {} if fonts is None else fonts
 
-    @property
-    def chars(self) -> list[dict[str, Any]]:
-        if self._chars is None:
-            self._chars = page_chars(self._page, self.height)
-        return self._chars
+    def words(self, x_tolerance_ratio: float, y_tolerance: float) -> list[Word]:
+        """The page's words, as pdfplumber's ``extract_words(x_tolerance_ratio=…,
+        y_tolerance=…, extra_attrs=["size", "fontname"])`` would give them."""
+        text_page = pdfium_c.FPDFText_LoadPage(self._page)
+        try:
+            chars = read_chars(text_page)
+        finally:
+            pdfium_c.FPDFText_ClosePage(text_page)
+        return group_words(chars, self.height, self._font, x_tolerance_ratio, y_tolerance)
 
-    def extract_words(self, extra_attrs: list[str] | None = None,
-                      **kwargs: Any) -> list[dict[str, Any]]:
-        """pdfplumber's word grouping over PDFium's characters."""
-        return WordExtractor(extra_attrs=extra_attrs, **kwargs).extract_words(self.chars)
+    def _font(self, handle: int) -> tuple[str, bool]:
+        font = self._fonts.get(handle)
+        if font is None:
+            name = font_name(handle)
+            font = self._fonts[handle] = (name, is_bold(name))
+        return font
 
     def find_tables(self, table_settings: dict[str, Any] | None = None) -> list[Any]:
         """pdfplumber's TableFinder over the edges of the page's straight paths."""
@@ -184,55 +187,127 @@ class FastPage:
         if settings.vertical_strategy not in ("lines", "lines_strict") or \
                 settings.horizontal_strategy not in ("lines", "lines_strict"):
             raise ValueError("the fast path finds ruled tables only")
-        return TableFinder(self, settings).tables  # type: ignore[arg-type]
+        finder = TableFinder.__new__(TableFinder)  # its steps, with a faster cell search
+        finder.page, finder.settings = self, settings  # type: ignore[assignment]
+        intersections = edges_to_intersections(finder.get_edges(),
+                                               settings.intersection_x_tolerance,
+                                               settings.intersection_y_tolerance)
+        cells = intersections_to_cells(intersections)
+        return [Table(self, group) for group in cells_to_tables(cells)]  # type: ignore[arg-type]
 
     def close(self) -> None:
-        self._chars = None
         self._page.close()
 
 
-def page_chars(page: pdfium.PdfPage, height: float) -> list[dict[str, Any]]:
-    """pdfplumber-like char dicts (text, x0, x1, top, bottom, size, fontname, upright).
+def intersections_to_cells(intersections: dict[tuple[float, float], dict[str, list]]
+                           ) -> list[tuple[float, float, float, float]]:
+    """pdfplumber's ``intersections_to_cells`` (same cells, same order), with each point's
+    edge sets built once and the points below / to the right looked up, not scanned."""
+    v_sets = {p: {obj_to_bbox(e) for e in d["v"]} for p, d in intersections.items()}
+    h_sets = {p: {obj_to_bbox(e) for e in d["h"]} for p, d in intersections.items()}
+    points = sorted(intersections)
+    same_x: dict[float, list[tuple[float, float]]] = {}
+    same_y: dict[float, list[tuple[float, float]]] = {}
+    for p in points:  # sorted by x then y: each list is in the order pdfplumber scans
+        same_x.setdefault(p[0], []).append(p)
+        same_y.setdefault(p[1], []).append(p)
 
-    Boxes are PDFium's loose boxes (advance width × font ascent/descent), as pdfminer's;
-    characters PDFium generates (spaces and line breaks it infers) are skipped.
+    def connects(a: tuple[float, float], b: tuple[float, float]) -> bool:
+        return ((a[0] == b[0] and not v_sets[a].isdisjoint(v_sets[b]))
+                or (a[1] == b[1] and not h_sets[a].isdisjoint(h_sets[b])))
+
+    cells = []
+    for pt in points[:-1]:
+        below = [p for p in same_x[pt[0]] if p > pt]
+        right = [p for p in same_y[pt[1]] if p > pt]
+        cell = None
+        for below_pt in below:
+            if not connects(pt, below_pt):
+                continue
+            for right_pt in right:
+                if not connects(pt, right_pt):
+                    continue
+                corner = (right_pt[0], below_pt[1])
+                if corner in intersections and connects(corner, right_pt) \
+                        and connects(corner, below_pt):
+                    cell = (pt[0], pt[1], corner[0], corner[1])
+                    break
+            if cell:
+                break
+        if cell:
+            cells.append(cell)
+    return cells
+
+
+def group_words(chars: PageChars, height: float, font: Any, x_tolerance_ratio: float,
+                y_tolerance: float) -> list[Word]:
+    """Characters → words by pdfplumber's WordExtractor rules, vectorised.
+
+    Boxes are PDFium's loose boxes (origin to advance, baseline + descent up to the font
+    size), as pdfminer's; characters PDFium generates (spaces and line breaks it infers)
+    are dropped, its line-end hyphen (0x02) is a "-".
     """
-    text_page = pdfium_c.FPDFText_LoadPage(page)
-    try:
-        return _chars(text_page, height)
-    finally:
-        pdfium_c.FPDFText_ClosePage(text_page)
-
-
-def _chars(text_page: Any, height: float) -> list[dict[str, Any]]:
-    out: list[dict[str, Any]] = []
-    rect = pdfium_c.FS_RECTF()
-    ox, oy = ctypes.c_double(), ctypes.c_double()
-    name_buf = ctypes.create_string_buffer(256)
-    flags = ctypes.c_int()
-    fonts: dict[int | None, tuple[str, float]] = {}
-    get_unicode = pdfium_c.FPDFText_GetUnicode
-    is_generated = pdfium_c.FPDFText_IsGenerated
-    loose_box = pdfium_c.FPDFText_GetLooseCharBox
-    origin = pdfium_c.FPDFText_GetCharOrigin
-    text_object = pdfium_c.FPDFText_GetTextObject
-    for i in range(pdfium_c.FPDFText_CountChars(text_page)):
-        code = get_unicode(text_page, i)
-        if code in _SKIP_CODES or (code == 32 and is_generated(text_page, i) == 1):
-            continue  # PDFium generates spaces and line breaks only
-        key = ctypes.cast(text_object(text_page, i), ctypes.c_void_p).value
-        font = fonts.get(key)
-        if font is None:  # one font and size per text object
-            n = pdfium_c.FPDFText_GetFontInfo(text_page, i, name_buf, 256, flags)
-            font = (name_buf.raw[:max(0, n - 1)].decode("utf-8", "replace"),
-                    round(pdfium_c.FPDFText_GetFontSize(text_page, i), 4))
-            fonts[key] = font
-        loose_box(text_page, i, rect)
-        origin(text_page, i, ox, oy)
-        bottom = height - rect.bottom  # baseline + descent, as pdfminer's
-        top = bottom - font[1]
-        x0 = ox.value  # the origin, as pdfminer's (the loose box may start left of it)
-        out.append({"text": "-" if code == _PDFIUM_HYPHEN else chr(code), "x0": x0,
-                    "x1": max(rect.right, x0), "top": top, "bottom": bottom, "doctop": top,
-                    "upright": True, "size": font[1], "fontname": font[0]})
-    return out
+    code = chars.code
+    kind = _CLASS[np.minimum(code, 0x10000)]
+    keep = ~(((kind & _SKIP) > 0) | ((code == 32) & chars.generated))
+    if not keep.any():
+        return []
+    code = np.where(code[keep] == _PDFIUM_HYPHEN, np.uint32(ord("-")), code[keep])
+    kind = kind[keep]
+    x0 = chars.x0[keep]
+    x1 = np.maximum(chars.x1[keep], x0)
+    bottom = height - chars.bottom[keep]
+    size = np.round(chars.size[keep], 4)
+    top = bottom - size
+    handles = chars.font[keep]
+    # runs of one font (pdfplumber groups consecutive characters by size and font name)
+    uniq, inverse = np.unique(handles, return_inverse=True)
+    names = [font(int(h))[0] for h in uniq.tolist()]
+    name_ids = {n: i for i, n in enumerate(dict.fromkeys(names))}
+    name_id = np.array([name_ids[n] for n in names], np.int64)[inverse]
+    n = len(code)
+    change = np.empty(n, bool)
+    change[0] = True
+    change[1:] = (size[1:] != size[:-1]) | (name_id[1:] != name_id[:-1])
+    run = np.cumsum(change)
+    # lines: inside each run, tops clustered with chaining tolerance y_tolerance
+    by_top = np.lexsort((top, run))
+    t, r = top[by_top], run[by_top]
+    new_line = np.empty(n, bool)
+    new_line[0] = True
+    new_line[1:] = (r[1:] != r[:-1]) | (t[1:] - t[:-1] > y_tolerance)
+    line = np.empty(n, np.int64)
+    line[by_top] = np.cumsum(new_line)
+    # reading order: line by line, by x inside a line (stable: stream order breaks ties)
+    order = np.lexsort((x0, line))
+    code, x0, x1, top, bottom, size, line = (a[order] for a in
+                                              (code, x0, x1, top, bottom, size, line))
+    handles, kind = handles[order], kind[order]
+    space = (kind & _SPACE) > 0
+    start = np.empty(n, bool)
+    start[0] = True
+    start[1:] = ((line[1:] != line[:-1]) | space[:-1]
+                 | (x0[1:] < x0[:-1])
+                 | (x0[1:] > x1[:-1] + x_tolerance_ratio * size[:-1])
+                 | (np.abs(top[1:] - top[:-1]) > y_tolerance))
+    solid = ~space
+    start = start[solid]
+    if not start.any():
+        return []
+    code, x0, x1, top, bottom, size, handles = (a[solid] for a in
+                                                 (code, x0, x1, top, bottom, size, handles))
+    first = np.flatnonzero(start)
+    ends = np.append(first[1:], len(code))
+    text = code.tobytes().decode("utf-32-le", "surrogatepass")
+    if (kind & _LIGATURE).any():
+        texts = [text[a:b].translate(_LIGATURES) for a, b in zip(first.tolist(), ends.tolist(),
+                                                                  strict=True)]
+    else:
+        texts = [text[a:b] for a, b in zip(first.tolist(), ends.tolist(), strict=True)]
+    bold = np.array([font(int(h))[1] for h in uniq.tolist()], bool)[inverse][order][solid]
+    sizes = [round(v, 2) for v in size[first].tolist()]
+    cols = zip(texts, np.minimum.reduceat(x0, first).tolist(),
+               np.maximum.reduceat(x1, first).tolist(), np.minimum.reduceat(top, first).tolist(),
+               np.maximum.reduceat(bottom, first).tolist(), sizes, bold[first].tolist(),
+               strict=True)
+    return [Word(*col) for col in cols if col[0].strip()]

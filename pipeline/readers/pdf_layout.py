@@ -10,7 +10,10 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 BOLD_FONT = re.compile(r"bold|black|heavy|demi|semibold|extrabold|ultrabold|,B$", re.I)
+_ALNUM = re.compile(r"[^\W_]")  # a letter or digit (str.isalnum, character by character)
 _LOWER_START = re.compile(r"^[a-zà-öø-ÿœæ]")
 _WORD_HYPHENS = ("-", "\u2010", "\u2011", "\u00ad")
 
@@ -98,29 +101,52 @@ def _overlap(a_top: float, a_bottom: float, b_top: float, b_bottom: float) -> fl
 def group_rows(words: Sequence[Word], settings: LayoutSettings) -> list[list[Word]]:
     """Cluster words into visual rows (vertical overlap with the row's tallest word)."""
     rows: list[list[Word]] = []
-    ref: Word | None = None
-    for w in sorted(words, key=lambda w: ((w.top + w.bottom) / 2, w.x0)):
-        if ref is not None:
-            ov = _overlap(w.top, w.bottom, ref.top, ref.bottom)
-            if ov >= settings.row_overlap * min(w.bottom - w.top, ref.bottom - ref.top):
+    ratio = settings.row_overlap
+    ref_top = ref_bottom = 0.0
+    for w in sorted(words, key=_center_then_x):
+        if rows:
+            top, bottom = w.top, w.bottom
+            ov = ((bottom if bottom < ref_bottom else ref_bottom)
+                  - (top if top > ref_top else ref_top))
+            h, ref_h = bottom - top, ref_bottom - ref_top
+            if ov >= ratio * (h if h < ref_h else ref_h):
                 rows[-1].append(w)
-                if w.bottom - w.top > ref.bottom - ref.top:
-                    ref = w
+                if h > ref_h:
+                    ref_top, ref_bottom = top, bottom
                 continue
         rows.append([w])
-        ref = w
-    return [sorted(r, key=lambda w: w.x0) for r in rows]
+        ref_top, ref_bottom = w.top, w.bottom
+    for r in rows:
+        r.sort(key=_x0)
+    return rows
+
+
+def _center_then_x(w: Word) -> tuple[float, float]:
+    return ((w.top + w.bottom) / 2, w.x0)
+
+
+def _x0(w: Word) -> float:
+    return w.x0
 
 
 def _dominant(words: Sequence[Word]) -> tuple[float, bool]:
     """Font size carried by most characters; bold only when every word with a letter or
     digit is bold (a line opened by a bold label, "Pilotes : à définir", is not bold)."""
     sizes: dict[float, int] = {}
+    wordy = bold = False
     for w in words:
-        sizes[round(w.size, 1)] = sizes.get(round(w.size, 1), 0) + len(w.text)
-    size = max(sizes.items(), key=lambda kv: (kv[1], kv[0]))[0] if sizes else 0.0
-    wordy = [w for w in words if any(ch.isalnum() for ch in w.text)]
-    return size, bool(wordy) and all(w.bold for w in wordy)
+        key = round(w.size, 1)
+        sizes[key] = sizes.get(key, 0) + len(w.text)
+        if _ALNUM.search(w.text):
+            if not wordy:
+                wordy = bold = True
+            bold = bold and w.bold
+    size = max(sizes.items(), key=_count_then_size)[0] if sizes else 0.0
+    return size, wordy and bold
+
+
+def _count_then_size(kv: tuple[float, int]) -> tuple[int, float]:
+    return kv[1], kv[0]
 
 
 def join_row(words: Sequence[Word], settings: LayoutSettings) -> str:
@@ -145,10 +171,15 @@ def join_row(words: Sequence[Word], settings: LayoutSettings) -> str:
 def row_to_line(words: Sequence[Word], settings: LayoutSettings, page: int = 0,
                 column: int = 0) -> Line:
     size, bold = _dominant(words)
-    return Line(text=join_row(words, settings), x0=min(w.x0 for w in words),
-                x1=max(w.x1 for w in words), top=min(w.top for w in words),
-                bottom=max(w.bottom for w in words), size=size, bold=bold, page=page,
-                column=column)
+    first = words[0]
+    x0, x1, top, bottom = first.x0, first.x1, first.top, first.bottom
+    for w in words:
+        x0 = w.x0 if w.x0 < x0 else x0
+        x1 = w.x1 if w.x1 > x1 else x1
+        top = w.top if w.top < top else top
+        bottom = w.bottom if w.bottom > bottom else bottom
+    return Line(text=join_row(words, settings), x0=x0, x1=x1, top=top, bottom=bottom,
+                size=size, bold=bold, page=page, column=column)
 
 
 def lines_from_words(words: Sequence[Word], settings: LayoutSettings, page: int = 0,
@@ -175,14 +206,7 @@ def find_gutter(words: Sequence[Word], width: float, settings: LayoutSettings) -
         return None
     n = int(width) + 2
     rows = group_rows(words, settings)
-    cover = [0] * n  # rows with a word over each x
-    for row in rows:
-        seen = bytearray(n)
-        for w in row:
-            seen[max(0, int(w.x0)):min(n, int(w.x1) + 1)] = b"\x01" * (
-                min(n, int(w.x1) + 1) - max(0, int(w.x0)))
-        for x in range(n):
-            cover[x] += seen[x]
+    cover = _row_cover(rows, n)
     lo, hi = int(width * settings.gutter_zone[0]), int(width * settings.gutter_zone[1])
     if hi <= lo:
         return None
@@ -218,6 +242,21 @@ def find_gutter(words: Sequence[Word], width: float, settings: LayoutSettings) -
     return gutter
 
 
+def _row_cover(rows: Sequence[Sequence[Word]], n: int) -> list[int]:
+    """For each x in 0..n-1 (1 pt steps), how many rows have a word over it."""
+    row = np.repeat(np.arange(len(rows)), [len(r) for r in rows])
+    x0 = np.array([w.x0 for r in rows for w in r], np.float64)
+    x1 = np.array([w.x1 for r in rows for w in r], np.float64)
+    start = np.maximum(0, np.trunc(x0)).astype(np.int64)
+    end = np.minimum(n, np.trunc(x1) + 1).astype(np.int64)
+    ok = start < end
+    marks = np.zeros((len(rows), n + 1), np.int32)
+    np.add.at(marks, (row[ok], start[ok]), 1)
+    np.add.at(marks, (row[ok], end[ok]), -1)
+    seen = np.cumsum(marks, axis=1)[:, :n] > 0
+    return seen.sum(axis=0).tolist()
+
+
 def layout_page(words: Sequence[Word], tables: Sequence[TableItem], *, width: float,
                 height: float, page: int, body_top: float, body_bottom: float,
                 settings: LayoutSettings) -> list[Line | TableItem]:
@@ -238,13 +277,9 @@ def layout_page(words: Sequence[Word], tables: Sequence[TableItem], *, width: fl
         _mark_columns_right(items)
         return items
     spanning_words = [w for w in words if w.x0 < gutter.x1 - 1 and w.x1 > gutter.x0 + 1]
-    spans = [(w.top, w.bottom) for w in spanning_words]
-
-    def in_span(w: Word) -> bool:
-        return any(_overlap(w.top, w.bottom, t, b) > 0.5 * (w.bottom - w.top) for t, b in spans)
-
-    full = [w for w in words if in_span(w)]
-    rest = [w for w in words if not in_span(w)]
+    spanned = _in_spans(words, spanning_words)
+    full = [w for w, inside in zip(words, spanned, strict=True) if inside]
+    rest = [w for w, inside in zip(words, spanned, strict=True) if not inside]
     mid = (gutter.x0 + gutter.x1) / 2
     left = [w for w in rest if (w.x0 + w.x1) / 2 < mid]
     right = [w for w in rest if (w.x0 + w.x1) / 2 >= mid]
@@ -275,6 +310,18 @@ def layout_page(words: Sequence[Word], tables: Sequence[TableItem], *, width: fl
         prev_cut = cut
     _mark_columns_right(items)
     return items
+
+
+def _in_spans(words: Sequence[Word], spanning: Sequence[Word]) -> list[bool]:
+    """For each word: does more than half its height overlap a spanning word's height?"""
+    if not words or not spanning:
+        return [False] * len(words)
+    top = np.array([w.top for w in words], np.float64)[:, None]
+    bottom = np.array([w.bottom for w in words], np.float64)[:, None]
+    s_top = np.array([w.top for w in spanning], np.float64)[None, :]
+    s_bottom = np.array([w.bottom for w in spanning], np.float64)[None, :]
+    overlap = np.minimum(bottom, s_bottom) - np.maximum(top, s_top)
+    return (overlap > 0.5 * (bottom - top)).any(axis=1).tolist()
 
 
 def _mark_columns_right(items: Iterable[Line | TableItem]) -> None:

@@ -14,6 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from pipeline.readers.pdf_blocks import BULLET_DASHES, bullet_of, number_of
 from pipeline.readers.pdf_layout import LayoutSettings, Word, group_rows, join_lines, row_to_line
 
@@ -84,26 +86,36 @@ def cell_text(words: Sequence[Word], layout: LayoutSettings) -> str:
     return "\n".join(join_lines(p) for p in paras)
 
 
-def _inside(w: Word, bbox: Sequence[float]) -> bool:
-    cx, cy = (w.x0 + w.x1) / 2, (w.top + w.bottom) / 2
-    return bbox[0] <= cx < bbox[2] and bbox[1] <= cy < bbox[3]
+def _centers(words: Sequence[Word]) -> tuple[np.ndarray, np.ndarray]:
+    return (np.array([(w.x0 + w.x1) / 2 for w in words], np.float64),
+            np.array([(w.top + w.bottom) / 2 for w in words], np.float64))
+
+
+def _inside(cx: np.ndarray, cy: np.ndarray, bbox: Sequence[float]) -> np.ndarray:
+    """Indexes of the centers (cx, cy) inside bbox (x0, top, x1, bottom), right/bottom open."""
+    return np.flatnonzero((bbox[0] <= cx) & (cx < bbox[2]) & (bbox[1] <= cy) & (cy < bbox[3]))
 
 
 def ruled_tables(page: Any, words: Sequence[Word], page_no: int, settings: TableSettings,
                  layout: LayoutSettings) -> list[TableData]:
     """Tables drawn with ruling lines (pdfplumber "lines" strategy)."""
     out: list[TableData] = []
-    for t in page.find_tables(table_settings=settings.ruled):
+    found = page.find_tables(table_settings=settings.ruled)
+    if not found:
+        return out
+    cx, cy = _centers(words)
+    for t in found:
         col_x = sorted({round(c[0], 1) for c in t.cells})
         if len(col_x) < settings.min_cols:
             continue
-        inside = [w for w in words if _inside(w, t.bbox)]
+        inside = _inside(cx, cy, t.bbox)
+        icx, icy = cx[inside], cy[inside]
         rows: list[list[str]] = []
         for row in t.rows:
             cells = []
             for cell in row.cells:
-                cells.append("" if cell is None else
-                             cell_text([w for w in inside if _inside(w, cell)], layout))
+                cells.append("" if cell is None else cell_text(
+                    [words[i] for i in inside[_inside(icx, icy, cell)]], layout))
             rows.append(cells)
         if not any(c for r in rows for c in r):
             continue

@@ -1,0 +1,222 @@
+"""Bulk reads of a PDFium page into numpy arrays: its characters and its page objects.
+
+PDFium answers one character (or one path segment) per call, and a call from Python costs
+about a microsecond — more than everything else the reader does with a character. So the
+two loops live in a few lines of C (``pdfium_bulk.c``) that call PDFium through the function
+pointers pypdfium2 already loaded (nothing is linked). The C file is compiled once with the
+system C compiler into a per-user cache (``$PTSM_CACHE_DIR`` or ``~/.cache/ptsm``); without a
+compiler the same loops run in Python (same arrays, about 20× slower).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import hashlib
+import logging
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pypdfium2.raw as pdfium_c
+
+log = logging.getLogger(__name__)
+SOURCE = Path(__file__).with_suffix(".c")
+
+_CHAR_FUNCTIONS = ("FPDFText_GetUnicode", "FPDFText_IsGenerated", "FPDFText_GetLooseCharBox",
+                   "FPDFText_GetCharOrigin", "FPDFText_GetTextObject", "FPDFText_GetFontSize",
+                   "FPDFTextObj_GetFont")
+_OBJECT_FUNCTIONS = ("FPDFPage_GetObject", "FPDFPageObj_GetType", "FPDFPageObj_GetMatrix",
+                     "FPDFPath_CountSegments", "FPDFPath_GetPathSegment",
+                     "FPDFPathSegment_GetType", "FPDFPathSegment_GetPoint",
+                     "FPDFPathSegment_GetClose")
+
+
+@dataclass
+class PageChars:
+    """Every character of a PDFium text page, in PDFium's order (PDF coordinates)."""
+
+    code: np.ndarray  # uint32 code point (PDFium's own codes included: 0x02 hyphen, …)
+    generated: np.ndarray  # bool: a space or line break PDFium inferred
+    x0: np.ndarray  # origin x
+    x1: np.ndarray  # right of the loose box (origin + advance)
+    bottom: np.ndarray  # bottom of the loose box (baseline + descent), PDF y upwards
+    size: np.ndarray  # font size
+    font: np.ndarray  # uint64 font handle (names: :func:`font_name`)
+
+
+@dataclass
+class PageObjects:
+    """Every page object: type and matrix; the straight segments of the paths."""
+
+    kind: np.ndarray  # FPDF_PAGEOBJ_* per object
+    matrix: np.ndarray  # (n, 6) a b c d e f
+    curves: np.ndarray  # Bézier segments per object (0 for non-paths)
+    edges: np.ndarray  # (m, 4) x0 y0 x1 y1 in PDF space
+    edge_object: np.ndarray  # object index of each segment
+
+
+def _address(fn: Any) -> int:
+    return ctypes.cast(fn, ctypes.c_void_p).value or 0
+
+
+def _cache_dir() -> Path:
+    return Path(os.environ.get("PTSM_CACHE_DIR") or Path.home() / ".cache" / "ptsm")
+
+
+@lru_cache(maxsize=1)
+def native() -> ctypes.CDLL | None:
+    """The compiled loops (compiled on first use, then cached), or None without a compiler."""
+    if os.environ.get("PTSM_PDFIUM_BULK") == "python":
+        return None
+    source = SOURCE.read_bytes()
+    tag = hashlib.sha256(source + sys.platform.encode()).hexdigest()[:16]
+    target = _cache_dir() / f"pdfium_bulk-{tag}.so"
+    if not target.exists():
+        compiler = shutil.which(os.environ.get("CC", "cc")) or shutil.which("gcc")
+        if compiler is None:
+            log.info("no C compiler: PDFium pages are read call by call")
+            return None
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
+                built = Path(tmp) / target.name
+                subprocess.run([compiler, "-O2", "-shared", "-fPIC", "-o", str(built),
+                                str(SOURCE)], check=True, capture_output=True, timeout=120)
+                os.replace(built, target)  # atomic: parallel workers may build it too
+        except (OSError, subprocess.SubprocessError) as exc:
+            log.warning("cannot compile %s (%s): PDFium pages are read call by call",
+                        SOURCE.name, exc)
+            return None
+    lib = ctypes.CDLL(str(target))
+    vp, i32 = ctypes.c_void_p, ctypes.c_int
+    lib.ptsm_chars.argtypes = [vp, vp, i32] + [vp] * 7
+    lib.ptsm_chars.restype = None
+    lib.ptsm_objects.argtypes = [vp, vp, i32, vp, vp, vp, i32, vp, vp]
+    lib.ptsm_objects.restype = i32
+    return lib
+
+
+@lru_cache(maxsize=2)
+def _table(names: tuple[str, ...]) -> ctypes.Array:
+    return (ctypes.c_void_p * len(names))(*(_address(getattr(pdfium_c, n)) for n in names))
+
+
+def _ptr(a: np.ndarray) -> int:
+    return a.ctypes.data
+
+
+def read_chars(text_page: Any) -> PageChars:
+    """All characters of a loaded PDFium text page (``FPDFText_LoadPage``)."""
+    n = pdfium_c.FPDFText_CountChars(text_page)
+    code = np.zeros(n, np.uint32)
+    generated = np.zeros(n, np.uint8)
+    x0, x1, bottom, size = (np.zeros(n, np.float64) for _ in range(4))
+    font = np.zeros(n, np.uint64)
+    lib = native()
+    if lib is not None and n:
+        lib.ptsm_chars(_address(text_page), ctypes.addressof(_table(_CHAR_FUNCTIONS)), n,
+                       _ptr(code), _ptr(generated), _ptr(x0), _ptr(x1), _ptr(bottom),
+                       _ptr(size), _ptr(font))
+    elif n:
+        _chars_in_python(text_page, code, generated, x0, x1, bottom, size, font)
+    return PageChars(code, generated.astype(bool), x0, x1, bottom, size, font)
+
+
+def _chars_in_python(tp: Any, code: np.ndarray, generated: np.ndarray, x0: np.ndarray,
+                     x1: np.ndarray, bottom: np.ndarray, size: np.ndarray,
+                     font: np.ndarray) -> None:
+    rect = pdfium_c.FS_RECTF()
+    ox, oy = ctypes.c_double(), ctypes.c_double()
+    last: int | None = None
+    last_size, last_font = 0.0, 0
+    for i in range(len(code)):
+        code[i] = pdfium_c.FPDFText_GetUnicode(tp, i)
+        generated[i] = pdfium_c.FPDFText_IsGenerated(tp, i) == 1
+        rect.left = rect.top = rect.right = rect.bottom = 0.0
+        ox.value = oy.value = 0.0
+        pdfium_c.FPDFText_GetLooseCharBox(tp, i, rect)
+        pdfium_c.FPDFText_GetCharOrigin(tp, i, ox, oy)
+        x0[i], x1[i], bottom[i] = ox.value, rect.right, rect.bottom
+        obj = pdfium_c.FPDFText_GetTextObject(tp, i)
+        key = _address(obj)
+        if i == 0 or key != last:
+            last = key
+            last_size = pdfium_c.FPDFText_GetFontSize(tp, i)
+            last_font = _address(pdfium_c.FPDFTextObj_GetFont(obj)) if key else 0
+        size[i], font[i] = last_size, last_font
+
+
+def font_name(font: int) -> str:
+    """Base font name of a PDFium font handle ("ABCDEF+Arial-BoldMT")."""
+    if not font:
+        return ""
+    handle = ctypes.cast(ctypes.c_void_p(font), pdfium_c.FPDF_FONT)
+    n = pdfium_c.FPDFFont_GetBaseFontName(handle, None, 0)
+    buf = ctypes.create_string_buffer(max(n, 1))
+    pdfium_c.FPDFFont_GetBaseFontName(handle, buf, n)
+    return buf.raw[:max(0, n - 1)].decode("utf-8", "replace")
+
+
+def read_objects(page: Any) -> PageObjects:
+    """All page objects of a PDFium page (``FPDF_PAGE``)."""
+    n = pdfium_c.FPDFPage_CountObjects(page)
+    kind = np.zeros(n, np.int32)
+    matrix = np.zeros((n, 6), np.float32)
+    curves = np.zeros(n, np.int32)
+    lib = native()
+    if lib is None:
+        return _objects_in_python(page, kind, matrix, curves)
+    room = 4 * n + 16
+    while True:
+        edges = np.zeros((room, 4), np.float64)
+        edge_object = np.zeros(room, np.int32)
+        got = lib.ptsm_objects(_address(page), ctypes.addressof(_table(_OBJECT_FUNCTIONS)), n,
+                               _ptr(kind), _ptr(matrix), _ptr(curves), room, _ptr(edges),
+                               _ptr(edge_object))
+        if got <= room:
+            return PageObjects(kind, matrix, curves, edges[:got], edge_object[:got])
+        room = got
+
+
+def _objects_in_python(page: Any, kind: np.ndarray, matrix: np.ndarray,
+                       curves: np.ndarray) -> PageObjects:
+    m = pdfium_c.FS_MATRIX()
+    fx, fy = ctypes.c_float(), ctypes.c_float()
+    edges: list[tuple[float, float, float, float]] = []
+    owners: list[int] = []
+    for i in range(len(kind)):
+        obj = pdfium_c.FPDFPage_GetObject(page, i)
+        kind[i] = pdfium_c.FPDFPageObj_GetType(obj)
+        m.a, m.b, m.c, m.d, m.e, m.f = 1.0, 0.0, 0.0, 1.0, 0.0, 0.0
+        pdfium_c.FPDFPageObj_GetMatrix(obj, m)
+        matrix[i] = (m.a, m.b, m.c, m.d, m.e, m.f)
+        if kind[i] != pdfium_c.FPDF_PAGEOBJ_PATH:
+            continue
+        start = prev = None
+        for s in range(pdfium_c.FPDFPath_CountSegments(obj)):
+            seg = pdfium_c.FPDFPath_GetPathSegment(obj, s)
+            kind_s = pdfium_c.FPDFPathSegment_GetType(seg)
+            if kind_s == pdfium_c.FPDF_SEGMENT_BEZIERTO:
+                curves[i] += 1
+                continue
+            pdfium_c.FPDFPathSegment_GetPoint(seg, fx, fy)
+            point = (m.a * fx.value + m.c * fy.value + m.e, m.b * fx.value + m.d * fy.value + m.f)
+            if kind_s == pdfium_c.FPDF_SEGMENT_MOVETO or start is None:
+                start = point
+            else:
+                edges.append((*prev, *point))
+                owners.append(i)
+            prev = point
+            if pdfium_c.FPDFPathSegment_GetClose(seg) and point != start:
+                edges.append((*point, *start))
+                owners.append(i)
+                prev = start
+    return PageObjects(kind, matrix, curves, np.array(edges, np.float64).reshape(-1, 4),
+                       np.array(owners, np.int32))

@@ -1,0 +1,423 @@
+"""OCR of scanned PDF pages with Tesseract (French model, through tesserocr).
+
+A page is OCR'd only when its text layer is missing or unusable (:func:`text_layer_problem`):
+no text but images, text in a glyphless font (an invisible layer left by another OCR), or
+garbage (undecodable glyphs). A page with a good text layer is never rendered.
+
+For such a page, :class:`PdfOcr` renders the page with PDFium at the scan's own resolution
+(clamped), turns it upright (Tesseract's orientation detection, OSD), measures and undoes
+the skew, finds the ruling lines (kept as table edges, then erased), and lets Tesseract
+read words with their boxes and confidences. The result is an :class:`OcrPage`, which
+offers the reader the same methods as a pdfplumber page (``extract_words``,
+``find_tables``), so lines, blocks and tables are built by the very same code as for PDF
+words. Results are cached on disk by the hash of the page image.
+
+Tesseract binding: tesserocr (the C++ API in-process) was chosen over pytesseract (one
+``tesseract`` program per page) after ``benchmarks/compare_ocr_bindings.py``: same words,
+faster per page, and it gives the row heights that stand in for the font size.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import threading
+import unicodedata
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
+from pdfplumber.table import TableFinder, TableSettings
+from PIL import Image
+
+from pipeline.readers.ocr_image import (
+    ImageSettings,
+    dark_mask,
+    edges_from_rules,
+    erase,
+    ruling_lines,
+    skew_angle,
+)
+
+TESSDATA_DIRS = ("/usr/share/tesseract-ocr/5/tessdata", "/usr/share/tesseract-ocr/4.00/tessdata",
+                 "/usr/share/tessdata", "/usr/local/share/tessdata",
+                 "/opt/homebrew/share/tessdata")
+INSTALL_HINT = "apt-get install -y tesseract-ocr tesseract-ocr-fra"
+OCR_FONT = "OCR"  # font name given to OCR words (a bold guess adds "-Bold")
+CACHE_VERSION = 1
+
+
+def find_tessdata(lang: str = "fra") -> Path | None:
+    """The tessdata folder holding `lang` (TESSDATA_PREFIX first), or None."""
+    candidates = [os.environ.get("TESSDATA_PREFIX", ""), *TESSDATA_DIRS]
+    for folder in candidates:
+        if folder and (Path(folder) / f"{lang}.traineddata").is_file():
+            return Path(folder)
+    return None
+
+
+TESSDATA = find_tessdata()
+
+
+@dataclass
+class OcrSettings:
+    """Settings of the OCR of scanned pages.
+
+    - min_dpi / max_dpi: pages are rendered at the resolution of their largest image,
+      clamped to this range (150 dpi scans read best at 150; 300 dpi scans read as well at
+      200, in half the time); ``text_dpi`` for pages without an image (garbage text layer).
+    - min_word_confidence: words Tesseract is less sure of (0-100) are dropped (specks).
+    - min_words: a page with fewer words kept is unreadable (blank or noise).
+    - low_confidence: pages whose mean confidence is below get a warning.
+    - osd_min_confidence: Tesseract's orientation is trusted above this confidence.
+    - garbage_*: a text layer is garbage when at least ``garbage_min_chars`` characters
+      are there and more than ``garbage_odd_share`` of them are undecodable (control,
+      private-use, replacement characters, "(cid:n)") or fewer than
+      ``garbage_wordlike_share`` of its tokens look like words.
+    """
+
+    enabled: bool = True
+    lang: str = "fra"
+    min_dpi: int = 150
+    max_dpi: int = 200
+    text_dpi: int = 200
+    min_word_confidence: float = 30.0
+    min_words: int = 3
+    low_confidence: float = 50.0
+    osd: bool = True
+    osd_min_confidence: float = 2.0
+    garbage_min_chars: int = 40
+    garbage_odd_share: float = 0.2
+    garbage_wordlike_share: float = 0.5
+    image: ImageSettings = field(default_factory=ImageSettings)
+
+
+# ---------------------------------------------------------------- the per-page decision
+
+_CID = re.compile(r"\(cid:\d+\)")
+_WORDLIKE = re.compile(r"^[\W_]*(?:[^\W\d_]{2,}(?:['’-][^\W\d_]+)*|\d+(?:[.,:/-]\d+)*"
+                       r"|[^\W\d_])[\W_]*$")
+
+
+def text_layer_problem(words: list[Any], n_images: int,
+                       settings: OcrSettings | None = None) -> str | None:
+    """Why a page's text layer cannot be used ("no text layer", "glyphless text layer",
+    "garbage text layer"), or None for a good page (or a page with nothing to read).
+
+    `words`: the page's pdfplumber words (with ``fontname``); cheap on good pages."""
+    settings = settings or OcrSettings()
+    if not words:
+        return "no text layer" if n_images else None
+    fonts = [str(w.get("fontname", "") if isinstance(w, dict) else getattr(w, "fontname", ""))
+             for w in words]
+    if n_images and all("glyphless" in f.casefold() for f in fonts):
+        return "glyphless text layer"
+    text = " ".join(str(w.get("text", "") if isinstance(w, dict) else w.text) for w in words)
+    if len(text) < settings.garbage_min_chars:
+        return None
+    odd = sum(len(m) for m in _CID.findall(text)) + sum(1 for ch in _CID.sub("", text)
+                                                         if _is_odd(ch))
+    if odd > settings.garbage_odd_share * len(text):
+        return "garbage text layer"
+    tokens = text.split()
+    wordlike = sum(1 for t in tokens if _WORDLIKE.match(t))
+    if wordlike < settings.garbage_wordlike_share * len(tokens):
+        return "garbage text layer"
+    return None
+
+
+def _is_odd(ch: str) -> bool:
+    return ch == "\ufffd" or unicodedata.category(ch) in {"Cc", "Co", "Cn", "Cs"}
+
+
+# ---------------------------------------------------------------- what OCR returns
+
+
+@dataclass
+class OcrResult:
+    """OCR of one page image, in PDF points of the upright, deskewed page."""
+
+    width: float
+    height: float
+    dpi: float
+    rotation: int  # degrees turned to make the page upright (0, 90, 180, 270)
+    skew: float  # degrees of skew undone
+    words: list[dict[str, Any]]  # pdfplumber-like word dicts, plus "conf" (0-100)
+    edges: list[dict[str, Any]]  # ruling lines as pdfplumber edges
+
+    @property
+    def confidence(self) -> float | None:
+        return mean_confidence(self.words)
+
+
+def mean_confidence(words: list[dict[str, Any]]) -> float | None:
+    """Mean confidence of OCR words, weighted by characters (None without words)."""
+    chars = sum(len(w["text"]) for w in words)
+    if not chars:
+        return None
+    return round(sum(w["conf"] * len(w["text"]) for w in words) / chars, 1)
+
+
+class OcrUnavailable(RuntimeError):
+    """Tesseract or its French model is missing."""
+
+
+_local = threading.local()  # one Tesseract handle per thread (the API is not thread-safe)
+
+
+def _apis(settings: OcrSettings) -> tuple[Any, Any]:
+    """(recogniser, orientation detector) of this thread, created on first use."""
+    key = (settings.lang, str(TESSDATA))
+    cached = getattr(_local, "apis", None)
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    if TESSDATA is None:
+        raise OcrUnavailable(f"the Tesseract model '{settings.lang}' is not installed "
+                             f"({INSTALL_HINT})")
+    os.environ.setdefault("OMP_THREAD_LIMIT", "1")  # one core per worker process
+    try:
+        import tesserocr
+    except ImportError as exc:
+        raise OcrUnavailable(f"tesserocr is not installed ({exc})") from exc
+    main = tesserocr.PyTessBaseAPI(path=str(TESSDATA), lang=settings.lang,
+                                   psm=tesserocr.PSM.AUTO)
+    osd = None
+    if settings.osd and (TESSDATA / "osd.traineddata").is_file():
+        osd = tesserocr.PyTessBaseAPI(path=str(TESSDATA), lang="osd",
+                                      psm=tesserocr.PSM.OSD_ONLY)
+    _local.apis = (key, (main, osd))
+    return main, osd
+
+
+def engine_version() -> str:
+    """Tesseract's version (part of the cache key)."""
+    import tesserocr
+
+    return tesserocr.tesseract_version().split()[1]
+
+
+def ocr_image(image: Image.Image, dpi: float, settings: OcrSettings) -> OcrResult:
+    """Turn upright, deskew, find rules, then read the words of a greyscale page image."""
+    api, osd = _apis(settings)
+    image = image.convert("L")
+    rotation = _orientation(osd, image, settings)
+    if rotation:
+        image = image.rotate(rotation, expand=True, fillcolor=255)
+    pixels = np.asarray(image, dtype=np.uint8)
+    skew = skew_angle(dark_mask(pixels), settings.image)
+    if skew:
+        image = image.rotate(-skew, resample=Image.Resampling.BICUBIC, fillcolor=255)
+        pixels = np.asarray(image, dtype=np.uint8)
+    pixels = pixels.copy()
+    horizontal, vertical = ruling_lines(dark_mask(pixels), dpi, settings.image)
+    erase(pixels, horizontal + vertical)
+    api.SetImage(Image.fromarray(pixels, "L"))
+    api.SetSourceResolution(int(dpi))
+    api.Recognize()
+    words = _words(api, dpi, settings)
+    edges = edges_from_rules(horizontal, dpi, "h") + edges_from_rules(vertical, dpi, "v")
+    k = 72 / dpi
+    return OcrResult(width=image.width * k, height=image.height * k, dpi=dpi,
+                     rotation=rotation, skew=skew, words=words, edges=edges)
+
+
+def _orientation(osd: Any, image: Image.Image, settings: OcrSettings) -> int:
+    """Degrees (counter-clockwise) that make the page upright, from Tesseract's OSD."""
+    if osd is None:
+        return 0
+    osd.SetImage(image)
+    try:
+        found = osd.DetectOrientationScript()
+    except RuntimeError:  # too little text to tell
+        return 0
+    if not found or found.get("orient_conf", 0) < settings.osd_min_confidence:
+        return 0
+    return int(found.get("orient_deg", 0)) % 360
+
+
+def _words(api: Any, dpi: float, settings: OcrSettings) -> list[dict[str, Any]]:
+    """Word dicts in points; every word of a text line shares the line's top, bottom and
+    size (row height), so that lines are rebuilt whole."""
+    import tesserocr
+
+    k = 72 / dpi
+    word_level, line_level = tesserocr.RIL.WORD, tesserocr.RIL.TEXTLINE
+    out: list[dict[str, Any]] = []
+    it = api.GetIterator()
+    if it is None:
+        return out
+    line_box: tuple[int, int, int, int] | None = None
+    size = 0.0
+    for word in tesserocr.iterate_level(it, word_level):
+        if word.IsAtBeginningOf(line_level):
+            line_box = word.BoundingBox(line_level)
+            attrs = word.RowAttributes()
+            size = round(float(attrs.get("row_height", 0.0)) * k * 2) / 2
+        text = (word.GetUTF8Text(word_level) or "").strip()
+        conf = float(word.Confidence(word_level))
+        box = word.BoundingBox(word_level)
+        if not text or box is None or line_box is None:
+            continue
+        if conf < settings.min_word_confidence or not any(ch.isalnum() for ch in text) \
+                and conf < 2 * settings.min_word_confidence:
+            continue
+        out.append({"text": unicodedata.normalize("NFC", text), "x0": box[0] * k,
+                    "x1": box[2] * k, "top": line_box[1] * k, "bottom": line_box[3] * k,
+                    "size": size, "fontname": OCR_FONT, "upright": True,
+                    "conf": round(conf, 1)})
+    _snap_sizes(out)
+    return out
+
+
+def _snap_sizes(words: list[dict[str, Any]], tolerance: float = 0.12) -> None:
+    """Row heights vary with ascenders and descenders: sizes within `tolerance` of a more
+    common size take that size (so one paragraph keeps one size)."""
+    counts: dict[float, int] = {}
+    for w in words:
+        counts[w["size"]] = counts.get(w["size"], 0) + len(w["text"])
+    ranked = sorted(counts, key=lambda s: -counts[s])
+    target: dict[float, float] = {}
+    for s in ranked:
+        target[s] = next((t for t in ranked if counts[t] > counts[s]
+                          and abs(t - s) <= tolerance * t and target.get(t) == t), s)
+    for w in words:
+        w["size"] = target[w["size"]]
+
+
+# ---------------------------------------------------------------- the page the reader sees
+
+
+class OcrPage:
+    """The parts of a pdfplumber page the reader uses, served from an OcrResult."""
+
+    def __init__(self, result: OcrResult) -> None:
+        self.result = result
+        self.width, self.height = result.width, result.height
+        self.bbox = (0.0, 0.0, self.width, self.height)
+        self.edges = result.edges
+        self.images: list[Any] = []
+        self.chars: list[dict[str, Any]] = []
+
+    def extract_words(self, extra_attrs: list[str] | None = None,
+                      **kwargs: Any) -> list[dict[str, Any]]:
+        """The OCR words (already grouped by Tesseract)."""
+        return [dict(w) for w in self.result.words]
+
+    def find_tables(self, table_settings: dict[str, Any] | None = None) -> list[Any]:
+        """pdfplumber's TableFinder over the ruling lines found in the image."""
+        return TableFinder(self, TableSettings.resolve(table_settings)).tables  # type: ignore[arg-type]
+
+
+def block_confidences(blocks: list[Any], words_by_page: dict[int, list[dict[str, Any]]]
+                      ) -> None:
+    """Mark blocks of OCR'd pages: ``style["ocr"]`` and ``style["ocr_confidence"]`` (mean
+    confidence of the OCR words inside the block's box, weighted by characters)."""
+    for block in blocks:
+        words = words_by_page.get(block.page or 0)
+        if words is None:
+            continue
+        block.style["ocr"] = True
+        if not block.bbox:
+            continue
+        x0, top, x1, bottom = block.bbox
+        inside = [w for w in words if x0 - 1 <= (w["x0"] + w["x1"]) / 2 <= x1 + 1
+                  and top - 1 <= (w["top"] + w["bottom"]) / 2 <= bottom + 1]
+        block.style["ocr_confidence"] = mean_confidence(inside)
+
+
+# ---------------------------------------------------------------- one document
+
+
+class PdfOcr:
+    """OCR of the pages of one PDF that need it; opened on first use, cached on disk.
+
+    `cache_dir`: folder of cached results (the raw store's cache); None = no cache."""
+
+    def __init__(self, path: Path, settings: OcrSettings | None = None,
+                 cache_dir: Path | None = None) -> None:
+        self.path = Path(path)
+        self.settings = settings or OcrSettings()
+        self.cache_dir = Path(cache_dir) / "ocr" if cache_dir else None
+        self._doc: pdfium.PdfDocument | None = None
+
+    @property
+    def available(self) -> bool:
+        return self.settings.enabled and TESSDATA is not None and _tesserocr_installed()
+
+    def page(self, number: int) -> OcrPage:
+        """OCR of page `number` (1-based), from the cache when the same image was read."""
+        if self._doc is None:
+            self._doc = pdfium.PdfDocument(str(self.path))
+        page = self._doc[number - 1]
+        try:
+            dpi = _render_dpi(page, self.settings)
+            image = page.render(scale=dpi / 72, grayscale=True).to_pil().convert("L")
+        finally:
+            page.close()
+        key = self._key(image, dpi)
+        result = self._cached(key)
+        if result is None:
+            result = ocr_image(image, dpi, self.settings)
+            self._store(key, result)
+        return OcrPage(result)
+
+    def close(self) -> None:
+        if self._doc is not None:
+            self._doc.close()
+            self._doc = None
+
+    def _key(self, image: Image.Image, dpi: float) -> str:
+        digest = hashlib.sha256(image.tobytes())
+        digest.update(json.dumps([CACHE_VERSION, dpi, image.size, engine_version(),
+                                  asdict(self.settings)], sort_keys=True).encode())
+        return digest.hexdigest()
+
+    def _cached(self, key: str) -> OcrResult | None:
+        if self.cache_dir is None:
+            return None
+        path = self.cache_dir / key[:2] / f"{key}.json"
+        try:
+            return OcrResult(**json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, ValueError, TypeError):
+            return None
+
+    def _store(self, key: str, result: OcrResult) -> None:
+        if self.cache_dir is None:
+            return
+        path = self.cache_dir / key[:2] / f"{key}.json"
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".{os.getpid()}.part")
+            tmp.write_text(json.dumps(asdict(result), ensure_ascii=False), encoding="utf-8")
+            tmp.replace(path)
+        except OSError:
+            pass  # a read-only cache only costs time
+
+
+def _tesserocr_installed() -> bool:
+    try:
+        import tesserocr  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _render_dpi(page: pdfium.PdfPage, settings: OcrSettings) -> float:
+    """The resolution of the page's largest image, clamped; ``text_dpi`` without one."""
+    best, best_area = 0.0, 0.0
+    for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=1):
+        try:
+            meta = obj.get_metadata()
+        except Exception:  # an image PDFium cannot describe
+            continue
+        area = float(meta.width) * float(meta.height)
+        if area > best_area:
+            best, best_area = float(meta.horizontal_dpi), area
+    if not best:
+        return float(settings.text_dpi)
+    return float(min(settings.max_dpi, max(settings.min_dpi, round(best))))

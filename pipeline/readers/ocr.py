@@ -73,7 +73,12 @@ class OcrSettings:
       200, in half the time); ``text_dpi`` for pages without an image (garbage text layer).
     - min_word_confidence: words Tesseract is less sure of (0-100) are dropped (specks).
     - min_words: a page with fewer words kept is unreadable (blank or noise).
+    - blank_ink_share: a page image with less dark pixels than this share is blank.
     - low_confidence: pages whose mean confidence is below get a warning.
+    - osd_below: Tesseract's orientation detection (OSD) runs first on landscape images,
+      and on any page whose upright reading has a mean confidence below this (a page
+      scanned sideways or upside down reads as garbage), which then is read again turned;
+      upright portrait pages, nearly all of them, do not pay for it.
     - osd_min_confidence: Tesseract's orientation is trusted above this confidence.
     - garbage_*: a text layer is garbage when at least ``garbage_min_chars`` characters
       are there and more than ``garbage_odd_share`` of them are undecodable (control,
@@ -88,8 +93,10 @@ class OcrSettings:
     text_dpi: int = 200
     min_word_confidence: float = 30.0
     min_words: int = 3
+    blank_ink_share: float = 0.0005  # pages with less ink than this are blank (not read)
     low_confidence: float = 50.0
     osd: bool = True
+    osd_below: float = 60.0
     osd_min_confidence: float = 2.0
     garbage_min_chars: int = 40
     garbage_odd_share: float = 0.2
@@ -202,10 +209,32 @@ def engine_version() -> str:
 
 
 def ocr_image(image: Image.Image, dpi: float, settings: OcrSettings) -> OcrResult:
-    """Turn upright, deskew, find rules, then read the words of a greyscale page image."""
+    """Turn upright, deskew, find rules, then read the words of a greyscale page image
+    (every word Tesseract returns, with its confidence; OcrPage filters them)."""
     api, osd = _apis(settings)
     image = image.convert("L")
-    rotation = _orientation(osd, image, settings)
+    if _is_blank(image, settings):
+        k = 72 / dpi
+        return OcrResult(image.width * k, image.height * k, dpi, 0, 0.0, [], [])
+    landscape = image.width > image.height
+    rotation = _orientation(osd, image, settings) if landscape else 0
+    result = _read_turned(api, image, rotation, dpi, settings)
+    if not landscape and osd is not None and (mean_confidence(result.words) or 0.0) \
+            < settings.osd_below:
+        rotation = _orientation(osd, image, settings)
+        if rotation:
+            result = _read_turned(api, image, rotation, dpi, settings)
+    return result
+
+
+def _is_blank(image: Image.Image, settings: OcrSettings) -> bool:
+    """No ink at all (a white page, a few specks): nothing for Tesseract to read."""
+    pixels = np.asarray(image, dtype=np.uint8)
+    return float((pixels < 128).mean()) < settings.blank_ink_share
+
+
+def _read_turned(api: Any, image: Image.Image, rotation: int, dpi: float,
+                 settings: OcrSettings) -> OcrResult:
     if rotation:
         image = image.rotate(rotation, expand=True, fillcolor=255)
     pixels = np.asarray(image, dtype=np.uint8)
@@ -219,7 +248,7 @@ def ocr_image(image: Image.Image, dpi: float, settings: OcrSettings) -> OcrResul
     api.SetImage(Image.fromarray(pixels, "L"))
     api.SetSourceResolution(int(dpi))
     api.Recognize()
-    words = _words(api, dpi, settings)
+    words = _words(api, dpi)
     edges = edges_from_rules(horizontal, dpi, "h") + edges_from_rules(vertical, dpi, "v")
     k = 72 / dpi
     return OcrResult(width=image.width * k, height=image.height * k, dpi=dpi,
@@ -240,7 +269,7 @@ def _orientation(osd: Any, image: Image.Image, settings: OcrSettings) -> int:
     return int(found.get("orient_deg", 0)) % 360
 
 
-def _words(api: Any, dpi: float, settings: OcrSettings) -> list[dict[str, Any]]:
+def _words(api: Any, dpi: float) -> list[dict[str, Any]]:
     """Word dicts in points; every word of a text line shares the line's top, bottom and
     size (row height), so that lines are rebuilt whole."""
     import tesserocr
@@ -258,35 +287,53 @@ def _words(api: Any, dpi: float, settings: OcrSettings) -> list[dict[str, Any]]:
             line_box = word.BoundingBox(line_level)
             attrs = word.RowAttributes()
             size = round(float(attrs.get("row_height", 0.0)) * k * 2) / 2
-        text = (word.GetUTF8Text(word_level) or "").strip()
+        try:
+            text = (word.GetUTF8Text(word_level) or "").strip()
+        except RuntimeError:  # an empty page still yields one empty element
+            continue
         conf = float(word.Confidence(word_level))
         box = word.BoundingBox(word_level)
         if not text or box is None or line_box is None:
-            continue
-        if conf < settings.min_word_confidence or not any(ch.isalnum() for ch in text) \
-                and conf < 2 * settings.min_word_confidence:
             continue
         out.append({"text": unicodedata.normalize("NFC", text), "x0": box[0] * k,
                     "x1": box[2] * k, "top": line_box[1] * k, "bottom": line_box[3] * k,
                     "size": size, "fontname": OCR_FONT, "upright": True,
                     "conf": round(conf, 1)})
-    _snap_sizes(out)
     return out
 
 
-def _snap_sizes(words: list[dict[str, Any]], tolerance: float = 0.12) -> None:
-    """Row heights vary with ascenders and descenders: sizes within `tolerance` of a more
-    common size take that size (so one paragraph keeps one size)."""
+def kept_words(words: list[dict[str, Any]], settings: OcrSettings) -> list[dict[str, Any]]:
+    """The words worth reading: confident enough (twice as much for words without a letter
+    or digit, which are mostly specks and rules), sizes snapped per page."""
+    floor = settings.min_word_confidence
+    out = [dict(w) for w in words
+           if w["conf"] >= floor and (w["conf"] >= 2 * floor
+                                      or any(ch.isalnum() for ch in w["text"]))]
+    snap_sizes(out, lambda w: (w["size"], len(w["text"])), lambda w, s: w.update(size=s))
+    return out
+
+
+def snap_sizes(items: list[Any], get: Any, put: Any, tolerance: float = 0.16) -> None:
+    """Sizes read from row heights vary with ascenders and descenders: a size within
+    `tolerance` of a more common one (weighted by characters) takes that size, so that a
+    paragraph keeps one size and headings of one style one level. `get(item)` gives
+    (size, n_chars); `put(item, size)` sets it."""
     counts: dict[float, int] = {}
-    for w in words:
-        counts[w["size"]] = counts.get(w["size"], 0) + len(w["text"])
-    ranked = sorted(counts, key=lambda s: -counts[s])
+    for it in items:
+        size, chars = get(it)
+        counts[size] = counts.get(size, 0) + chars
+    ranked = sorted(counts, key=lambda s: (-counts[s], s))
     target: dict[float, float] = {}
     for s in ranked:
-        target[s] = next((t for t in ranked if counts[t] > counts[s]
-                          and abs(t - s) <= tolerance * t and target.get(t) == t), s)
-    for w in words:
-        w["size"] = target[w["size"]]
+        target[s] = next((t for t in ranked if target.get(t) == t and counts[t] > counts[s]
+                          and abs(t - s) <= tolerance * t), s)
+    for it in items:
+        put(it, target[get(it)[0]])
+
+
+def snap_line_sizes(lines: list[Any]) -> None:
+    """snap_sizes over the lines of all the OCR'd pages of a document."""
+    snap_sizes(lines, lambda ln: (ln.size, len(ln.text)), lambda ln, s: setattr(ln, "size", s))
 
 
 # ---------------------------------------------------------------- the page the reader sees
@@ -295,8 +342,9 @@ def _snap_sizes(words: list[dict[str, Any]], tolerance: float = 0.12) -> None:
 class OcrPage:
     """The parts of a pdfplumber page the reader uses, served from an OcrResult."""
 
-    def __init__(self, result: OcrResult) -> None:
+    def __init__(self, result: OcrResult, settings: OcrSettings) -> None:
         self.result = result
+        self.words = kept_words(result.words, settings)
         self.width, self.height = result.width, result.height
         self.bbox = (0.0, 0.0, self.width, self.height)
         self.edges = result.edges
@@ -306,7 +354,7 @@ class OcrPage:
     def extract_words(self, extra_attrs: list[str] | None = None,
                       **kwargs: Any) -> list[dict[str, Any]]:
         """The OCR words (already grouped by Tesseract)."""
-        return [dict(w) for w in self.result.words]
+        return [dict(w) for w in self.words]
 
     def find_tables(self, table_settings: dict[str, Any] | None = None) -> list[Any]:
         """pdfplumber's TableFinder over the ruling lines found in the image."""
@@ -364,7 +412,7 @@ class PdfOcr:
         if result is None:
             result = ocr_image(image, dpi, self.settings)
             self._store(key, result)
-        return OcrPage(result)
+        return OcrPage(result, self.settings)
 
     def close(self) -> None:
         if self._doc is not None:
@@ -373,8 +421,10 @@ class PdfOcr:
 
     def _key(self, image: Image.Image, dpi: float) -> str:
         digest = hashlib.sha256(image.tobytes())
-        digest.update(json.dumps([CACHE_VERSION, dpi, image.size, engine_version(),
-                                  asdict(self.settings)], sort_keys=True).encode())
+        s = self.settings  # only what changes Tesseract's output
+        digest.update(json.dumps([CACHE_VERSION, dpi, image.size, engine_version(), s.lang,
+                                  s.osd, s.osd_below, s.osd_min_confidence, asdict(s.image)],
+                                 sort_keys=True).encode())
         return digest.hexdigest()
 
     def _cached(self, key: str) -> OcrResult | None:

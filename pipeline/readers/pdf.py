@@ -32,6 +32,7 @@ from pipeline.readers.ocr import (
     PdfOcr,
     block_confidences,
     mean_confidence,
+    snap_line_sizes,
     text_layer_problem,
 )
 from pipeline.readers.pdf_blocks import (
@@ -173,12 +174,14 @@ def read_pdf(path: Path, *, source_uri: str, doc_id: str,
     doc = Document(doc_id=doc_id, source_uri=source_uri, media_type=PDF_MEDIA_TYPE,
                    n_pages=n_pages, warnings=warnings)
     removed = _drop_furniture(pages, settings)
+    snap_line_sizes([it for p in pages if p.ocr_words is not None for it in p.items
+                     if isinstance(it, Line)])
     doc.blocks = finalize_blocks(_build_blocks(pages, settings))
     doc.title = meta_title or _first_top_heading(doc.blocks)
     block_confidences(doc.blocks, {p.number: p.ocr_words for p in pages if p.ocr_words is not None})
     ocr_warnings = _ocr_warnings(pages, settings.ocr)
     doc.warnings.extend(ocr_warnings)
-    needs_ocr = [p.number for p in pages if p.needs_ocr and p.ocr_words is None]
+    needs_ocr = [p.number for p in pages if p.needs_ocr]
     doc.meta.update({
         "parser": {"pdfplumber": pdfplumber.__version__, "pdfminer.six": pdfminer.__version__},
         "removed_furniture": removed,
@@ -351,7 +354,7 @@ def _read_ocr_page(ocr: PdfOcr, unusable: PageResult, settings: PdfSettings) -> 
     result = _read_page(page, unusable.number, settings)
     result.needs_ocr = unusable.needs_ocr
     result.slow_reason = f"OCR ({unusable.needs_ocr})"
-    result.ocr_words = page.result.words
+    result.ocr_words = page.words
     return result
 
 

@@ -25,6 +25,7 @@ import os
 import re
 import threading
 import unicodedata
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,22 +35,26 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 from pdfplumber.table import TableFinder, TableSettings
 from PIL import Image
+from rapidfuzz import fuzz, process
 
 from pipeline.readers.ocr_image import (
     ImageSettings,
     dark_mask,
     edges_from_rules,
     erase,
+    is_leader,
     ruling_lines,
     skew_angle,
 )
+from pipeline.readers.pdf_blocks import furniture_key
+from pipeline.readers.pdf_layout import Line
 
 TESSDATA_DIRS = ("/usr/share/tesseract-ocr/5/tessdata", "/usr/share/tesseract-ocr/4.00/tessdata",
                  "/usr/share/tessdata", "/usr/local/share/tessdata",
                  "/opt/homebrew/share/tessdata")
 INSTALL_HINT = "apt-get install -y tesseract-ocr tesseract-ocr-fra"
 OCR_FONT = "OCR"  # font name given to OCR words (a bold guess adds "-Bold")
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 
 
 def find_tessdata(lang: str = "fra") -> Path | None:
@@ -83,7 +88,8 @@ class OcrSettings:
     - garbage_*: a text layer is garbage when at least ``garbage_min_chars`` characters
       are there and more than ``garbage_odd_share`` of them are undecodable (control,
       private-use, replacement characters, "(cid:n)") or fewer than
-      ``garbage_wordlike_share`` of its tokens look like words.
+      ``garbage_wordlike_share`` of its tokens with a letter look like words (letters
+      joined by apostrophes or hyphens, no symbols inside: "d'un", "n°1", not "Ã©t@").
     """
 
     enabled: bool = True
@@ -107,8 +113,10 @@ class OcrSettings:
 # ---------------------------------------------------------------- the per-page decision
 
 _CID = re.compile(r"\(cid:\d+\)")
-_WORDLIKE = re.compile(r"^[\W_]*(?:[^\W\d_]{2,}(?:['’-][^\W\d_]+)*|\d+(?:[.,:/-]\d+)*"
-                       r"|[^\W\d_])[\W_]*$")
+_LETTER = re.compile(r"[^\W\d_]")
+# a token with letters that reads as words: letters joined by apostrophes or hyphens,
+# possibly with digits around ("n°1", "2ème") and punctuation outside
+_WORDLIKE = re.compile(r"^[\W_]*\d*[^\W\d_]+(?:['’-]?[^\W\d_]+)*\d*[\W_]*$")
 
 
 def text_layer_problem(words: list[Any], n_images: int,
@@ -131,9 +139,9 @@ def text_layer_problem(words: list[Any], n_images: int,
                                                          if _is_odd(ch))
     if odd > settings.garbage_odd_share * len(text):
         return "garbage text layer"
-    tokens = text.split()
+    tokens = [t for t in text.split() if _LETTER.search(t)]
     wordlike = sum(1 for t in tokens if _WORDLIKE.match(t))
-    if wordlike < settings.garbage_wordlike_share * len(tokens):
+    if len(tokens) >= 10 and wordlike < settings.garbage_wordlike_share * len(tokens):
         return "garbage text layer"
     return None
 
@@ -248,7 +256,7 @@ def _read_turned(api: Any, image: Image.Image, rotation: int, dpi: float,
     api.SetImage(Image.fromarray(pixels, "L"))
     api.SetSourceResolution(int(dpi))
     api.Recognize()
-    words = _words(api, dpi)
+    words = _words(api, dpi, dark_mask(pixels))
     edges = edges_from_rules(horizontal, dpi, "h") + edges_from_rules(vertical, dpi, "v")
     k = 72 / dpi
     return OcrResult(width=image.width * k, height=image.height * k, dpi=dpi,
@@ -269,9 +277,10 @@ def _orientation(osd: Any, image: Image.Image, settings: OcrSettings) -> int:
     return int(found.get("orient_deg", 0)) % 360
 
 
-def _words(api: Any, dpi: float) -> list[dict[str, Any]]:
+def _words(api: Any, dpi: float, dark: np.ndarray) -> list[dict[str, Any]]:
     """Word dicts in points; every word of a text line shares the line's top, bottom and
-    size (row height), so that lines are rebuilt whole."""
+    size (row height), so that lines are rebuilt whole. A "word" whose ink is only dots on
+    the baseline is a dot leader (Tesseract reads it as words): its text becomes dots."""
     import tesserocr
 
     k = 72 / dpi
@@ -295,6 +304,8 @@ def _words(api: Any, dpi: float) -> list[dict[str, Any]]:
         box = word.BoundingBox(word_level)
         if not text or box is None or line_box is None:
             continue
+        if is_leader(dark, box, line_box):
+            text, conf = "." * max(4, round((box[2] - box[0]) * k / 3)), 100.0
         out.append({"text": unicodedata.normalize("NFC", text), "x0": box[0] * k,
                     "x1": box[2] * k, "top": line_box[1] * k, "bottom": line_box[3] * k,
                     "size": size, "fontname": OCR_FONT, "upright": True,
@@ -331,9 +342,26 @@ def snap_sizes(items: list[Any], get: Any, put: Any, tolerance: float = 0.16) ->
         put(it, target[get(it)[0]])
 
 
-def snap_line_sizes(lines: list[Any]) -> None:
-    """snap_sizes over the lines of all the OCR'd pages of a document."""
-    snap_sizes(lines, lambda ln: (ln.size, len(ln.text)), lambda ln, s: setattr(ln, "size", s))
+def tidy_ocr_lines(pages: list[Any], min_ratio: float = 85.0) -> None:
+    """Across the OCR'd pages of a document (items with ``ocr_words`` set): one size per
+    style (:func:`snap_sizes`), and header/footer-band lines that OCR read slightly
+    differently ("PTSM 53 - Feuille de raute") given the text of the more frequent band line
+    they match (rapidfuzz ratio ≥ `min_ratio`), so running headers are found as repeats."""
+    ocr_lines = [it for p in pages if p.ocr_words is not None for it in p.items
+                 if isinstance(it, Line)]
+    snap_sizes(ocr_lines, lambda ln: (ln.size, len(ln.text)),
+               lambda ln, s: setattr(ln, "size", s))
+    band = [it for p in pages for it in p.items if isinstance(it, Line) and it.band]
+    counts = Counter(furniture_key(ln.text) for ln in band)
+    texts = {furniture_key(ln.text): ln.text for ln in band}
+    frequent = [k for k, n in counts.most_common() if n >= 2]
+    for ln in ocr_lines:
+        key = furniture_key(ln.text)
+        if not ln.band or not frequent or key in frequent[:1]:
+            continue
+        match = process.extractOne(key, frequent, scorer=fuzz.ratio, score_cutoff=min_ratio)
+        if match is not None and counts[match[0]] > counts[key]:
+            ln.text = texts[match[0]]
 
 
 # ---------------------------------------------------------------- the page the reader sees

@@ -118,6 +118,24 @@ def erase(pixels: np.ndarray, rules: list[tuple[int, int, int, int]], pad: int =
         pixels[max(0, r0 - pad):min(h, r1 + pad), max(0, c0 - pad):min(w, c1 + pad)] = 255
 
 
+def is_leader(dark: np.ndarray, box: tuple[int, int, int, int],
+              line_box: tuple[int, int, int, int], low: float = 0.6, height: float = 0.2) -> bool:
+    """True when the ink of a word box (x0, y0, x1, y1 in pixels) sits only near the bottom
+    of its line's box (below `low` of the line height) and is no taller than `height` of it:
+    dots or a rule on the baseline (a dot leader), not letters."""
+    x0, y0, x1, y1 = box
+    top, bottom = line_box[1], line_box[3]
+    line_h = bottom - top
+    if line_h <= 0 or x1 <= x0 or (x1 - x0) < line_h:
+        return False
+    rows = np.flatnonzero(dark[min(y0, top):max(y1, bottom), x0:x1].any(axis=1))
+    if not len(rows):
+        return False
+    ink_top = min(y0, top) + int(rows[0])
+    ink_bottom = min(y0, top) + int(rows[-1]) + 1
+    return ink_top >= top + low * line_h and ink_bottom - ink_top <= height * line_h
+
+
 def edges_from_rules(rules: list[tuple[int, int, int, int]], dpi: float,
                      orientation: str) -> list[dict[str, Any]]:
     """pdfplumber edge dicts (PDF points, top-left origin) for rules in pixels."""

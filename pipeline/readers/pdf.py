@@ -32,8 +32,8 @@ from pipeline.readers.ocr import (
     PdfOcr,
     block_confidences,
     mean_confidence,
-    snap_line_sizes,
     text_layer_problem,
+    tidy_ocr_lines,
 )
 from pipeline.readers.pdf_blocks import (
     BlockSettings,
@@ -173,9 +173,8 @@ def read_pdf(path: Path, *, source_uri: str, doc_id: str,
 
     doc = Document(doc_id=doc_id, source_uri=source_uri, media_type=PDF_MEDIA_TYPE,
                    n_pages=n_pages, warnings=warnings)
+    tidy_ocr_lines(pages)
     removed = _drop_furniture(pages, settings)
-    snap_line_sizes([it for p in pages if p.ocr_words is not None for it in p.items
-                     if isinstance(it, Line)])
     doc.blocks = finalize_blocks(_build_blocks(pages, settings))
     doc.title = meta_title or _first_top_heading(doc.blocks)
     block_confidences(doc.blocks, {p.number: p.ocr_words for p in pages if p.ocr_words is not None})

@@ -54,7 +54,7 @@ TESSDATA_DIRS = ("/usr/share/tesseract-ocr/5/tessdata", "/usr/share/tesseract-oc
                  "/opt/homebrew/share/tessdata")
 INSTALL_HINT = "apt-get install -y tesseract-ocr tesseract-ocr-fra"
 OCR_FONT = "OCR"  # font name given to OCR words (a bold guess adds "-Bold")
-CACHE_VERSION = 2
+CACHE_VERSION = 3
 
 
 def find_tessdata(lang: str = "fra") -> Path | None:
@@ -278,9 +278,11 @@ def _orientation(osd: Any, image: Image.Image, settings: OcrSettings) -> int:
 
 
 def _words(api: Any, dpi: float, dark: np.ndarray) -> list[dict[str, Any]]:
-    """Word dicts in points; every word of a text line shares the line's top, bottom and
-    size (row height), so that lines are rebuilt whole. A "word" whose ink is only dots on
-    the baseline is a dot leader (Tesseract reads it as words): its text becomes dots."""
+    """Word dicts in points. A word's box is drawn from its baseline: up by its text line's
+    row height (which is also its size), down by the line's descenders, as a PDF glyph box,
+    so that the words of a line line up and two close lines never merge. A "word" whose
+    ink is only dots on the baseline is a dot leader (Tesseract reads it as words): its text
+    becomes dots."""
     import tesserocr
 
     k = 72 / dpi
@@ -290,12 +292,13 @@ def _words(api: Any, dpi: float, dark: np.ndarray) -> list[dict[str, Any]]:
     if it is None:
         return out
     line_box: tuple[int, int, int, int] | None = None
-    size = 0.0
+    row_h = descent = 0.0
     for word in tesserocr.iterate_level(it, word_level):
         if word.IsAtBeginningOf(line_level):
             line_box = word.BoundingBox(line_level)
             attrs = word.RowAttributes()
-            size = round(float(attrs.get("row_height", 0.0)) * k * 2) / 2
+            row_h = float(attrs.get("row_height", 0.0))
+            descent = abs(float(attrs.get("descenders", 0.0)))
         try:
             text = (word.GetUTF8Text(word_level) or "").strip()
         except RuntimeError:  # an empty page still yields one empty element
@@ -305,12 +308,24 @@ def _words(api: Any, dpi: float, dark: np.ndarray) -> list[dict[str, Any]]:
         if not text or box is None or line_box is None:
             continue
         if is_leader(dark, box, line_box):
-            text, conf = "." * max(4, round((box[2] - box[0]) * k / 3)), 100.0
+            text, conf = "." * max(1, round((box[2] - box[0]) * k / 3)), 100.0
+        baseline = _baseline_at(word.Baseline(word_level), (box[0] + box[2]) / 2, box[3])
         out.append({"text": unicodedata.normalize("NFC", text), "x0": box[0] * k,
-                    "x1": box[2] * k, "top": line_box[1] * k, "bottom": line_box[3] * k,
-                    "size": size, "fontname": OCR_FONT, "upright": True,
+                    "x1": box[2] * k, "top": (baseline - row_h) * k,
+                    "bottom": (baseline + descent) * k,
+                    "size": round(row_h * k * 2) / 2, "fontname": OCR_FONT, "upright": True,
                     "conf": round(conf, 1)})
     return out
+
+
+def _baseline_at(baseline: Any, x: float, default: float) -> float:
+    """y of a word's baseline ((x1, y1), (x2, y2)) at `x`; `default` without one."""
+    if not baseline:
+        return float(default)
+    (x1, y1), (x2, y2) = baseline
+    if x2 == x1:
+        return float(y1)
+    return y1 + (y2 - y1) * (x - x1) / (x2 - x1)
 
 
 def kept_words(words: list[dict[str, Any]], settings: OcrSettings) -> list[dict[str, Any]]:

@@ -119,21 +119,21 @@ def erase(pixels: np.ndarray, rules: list[tuple[int, int, int, int]], pad: int =
 
 
 def is_leader(dark: np.ndarray, box: tuple[int, int, int, int],
-              line_box: tuple[int, int, int, int], low: float = 0.6, height: float = 0.2) -> bool:
+              line_box: tuple[int, int, int, int], low: float = 0.6, height: float = 0.25) -> bool:
     """True when the ink of a word box (x0, y0, x1, y1 in pixels) sits only near the bottom
     of its line's box (below `low` of the line height) and is no taller than `height` of it:
-    dots or a rule on the baseline (a dot leader), not letters."""
-    x0, y0, x1, y1 = box
+    dots or a rule on the baseline (a dot leader), not letters. Rows with a single ink pixel
+    (specks) do not count."""
+    x0, x1 = box[0], box[2]
     top, bottom = line_box[1], line_box[3]
     line_h = bottom - top
-    if line_h <= 0 or x1 <= x0 or (x1 - x0) < line_h:
+    if line_h <= 0 or x1 <= x0:
         return False
-    rows = np.flatnonzero(dark[min(y0, top):max(y1, bottom), x0:x1].any(axis=1))
+    counts = dark[top:bottom, x0:x1].sum(axis=1)
+    rows = np.flatnonzero(counts >= max(2, 0.2 * counts.max())) if counts.any() else []
     if not len(rows):
         return False
-    ink_top = min(y0, top) + int(rows[0])
-    ink_bottom = min(y0, top) + int(rows[-1]) + 1
-    return ink_top >= top + low * line_h and ink_bottom - ink_top <= height * line_h
+    return bool(rows[0] >= low * line_h and rows[-1] + 1 - rows[0] <= height * line_h)
 
 
 def edges_from_rules(rules: list[tuple[int, int, int, int]], dpi: float,

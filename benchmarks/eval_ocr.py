@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 from make_scans import make_scan  # noqa: E402
 
-from extractors.evaluation_fiches import evaluate_fiches, format_scores  # noqa: E402
+from evaluation.fiches import evaluate_fiches, format_scores  # noqa: E402
 from extractors.fiches import extract_fiches  # noqa: E402
 from pipeline.readers.pdf import read_pdf  # noqa: E402
 

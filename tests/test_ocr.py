@@ -22,7 +22,6 @@ import pytest
 from PIL import Image, ImageDraw
 
 from extractors.fiches import extract_fiches
-from pipeline.document import Document
 from pipeline.readers import ocr as ocr_module
 from pipeline.readers.ocr import OcrPage, OcrResult, OcrSettings, text_layer_problem
 from pipeline.readers.ocr_image import (
@@ -33,6 +32,7 @@ from pipeline.readers.ocr_image import (
     skew_angle,
 )
 from pipeline.readers.pdf import read_pdf
+from schemas.document import Document
 
 FIX = Path(__file__).resolve().parent / "fixtures" / "pdf"
 SCAN = FIX / "scanned_fiches.pdf"

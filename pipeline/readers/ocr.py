@@ -42,9 +42,11 @@ from pipeline.readers.ocr_image import (
     dark_mask,
     edges_from_rules,
     erase,
+    ink_share,
     is_leader,
     ruling_lines,
     skew_angle,
+    x_height_band,
 )
 from pipeline.readers.pdf_blocks import furniture_key
 from pipeline.readers.pdf_layout import Line
@@ -54,7 +56,7 @@ TESSDATA_DIRS = ("/usr/share/tesseract-ocr/5/tessdata", "/usr/share/tesseract-oc
                  "/opt/homebrew/share/tessdata")
 INSTALL_HINT = "apt-get install -y tesseract-ocr tesseract-ocr-fra"
 OCR_FONT = "OCR"  # font name given to OCR words (a bold guess adds "-Bold")
-CACHE_VERSION = 3
+CACHE_VERSION = 4
 
 
 def find_tessdata(lang: str = "fra") -> Path | None:
@@ -77,6 +79,7 @@ class OcrSettings:
       clamped to this range (150 dpi scans read best at 150; 300 dpi scans read as well at
       200, in half the time); ``text_dpi`` for pages without an image (garbage text layer).
     - min_word_confidence: words Tesseract is less sure of (0-100) are dropped (specks).
+    - bold_ink_ratio: a word this much darker than the page's usual word is bold.
     - min_words: a page with fewer words kept is unreadable (blank or noise).
     - blank_ink_share: a page image with less dark pixels than this share is blank.
     - low_confidence: pages whose mean confidence is below get a warning.
@@ -98,6 +101,7 @@ class OcrSettings:
     max_dpi: int = 200
     text_dpi: int = 200
     min_word_confidence: float = 30.0
+    bold_ink_ratio: float = 1.22
     min_words: int = 3
     blank_ink_share: float = 0.0005  # pages with less ink than this are blank (not read)
     low_confidence: float = 50.0
@@ -282,7 +286,8 @@ def _words(api: Any, dpi: float, dark: np.ndarray) -> list[dict[str, Any]]:
     row height (which is also its size), down by the line's descenders, as a PDF glyph box,
     so that the words of a line line up and two close lines never merge. A "word" whose
     ink is only dots on the baseline is a dot leader (Tesseract reads it as words): its text
-    becomes dots."""
+    becomes dots. ``ink``: the word's share of dark pixels in its line's x-height band
+    (bold strokes darken it; see :func:`kept_words`)."""
     import tesserocr
 
     k = 72 / dpi
@@ -293,12 +298,14 @@ def _words(api: Any, dpi: float, dark: np.ndarray) -> list[dict[str, Any]]:
         return out
     line_box: tuple[int, int, int, int] | None = None
     row_h = descent = 0.0
+    band = (0, 0)
     for word in tesserocr.iterate_level(it, word_level):
         if word.IsAtBeginningOf(line_level):
             line_box = word.BoundingBox(line_level)
             attrs = word.RowAttributes()
             row_h = float(attrs.get("row_height", 0.0))
             descent = abs(float(attrs.get("descenders", 0.0)))
+            band = x_height_band(dark, line_box) if line_box else (0, 0)
         try:
             text = (word.GetUTF8Text(word_level) or "").strip()
         except RuntimeError:  # an empty page still yields one empty element
@@ -314,7 +321,7 @@ def _words(api: Any, dpi: float, dark: np.ndarray) -> list[dict[str, Any]]:
                     "x1": box[2] * k, "top": (baseline - row_h) * k,
                     "bottom": (baseline + descent) * k,
                     "size": round(row_h * k * 2) / 2, "fontname": OCR_FONT, "upright": True,
-                    "conf": round(conf, 1)})
+                    "conf": round(conf, 1), "ink": ink_share(dark, box, band)})
     return out
 
 
@@ -330,12 +337,21 @@ def _baseline_at(baseline: Any, x: float, default: float) -> float:
 
 def kept_words(words: list[dict[str, Any]], settings: OcrSettings) -> list[dict[str, Any]]:
     """The words worth reading: confident enough (twice as much for words without a letter
-    or digit, which are mostly specks and rules), sizes snapped per page."""
+    or digit, which are mostly specks and rules), sizes snapped per page, and bold when
+    their ink share is `bold_ink_ratio` times the page's usual one (median over words of
+    three letters or more)."""
     floor = settings.min_word_confidence
     out = [dict(w) for w in words
            if w["conf"] >= floor and (w["conf"] >= 2 * floor
                                       or any(ch.isalnum() for ch in w["text"]))]
     snap_sizes(out, lambda w: (w["size"], len(w["text"])), lambda w, s: w.update(size=s))
+    inks = sorted(w.get("ink", 0.0) for w in out if len(_LETTER.findall(w["text"])) >= 3)
+    if inks:
+        usual = inks[len(inks) // 2]
+        for w in out:
+            if usual and w.get("ink", 0.0) >= settings.bold_ink_ratio * usual \
+                    and _LETTER.search(w["text"]):
+                w["fontname"] = OCR_FONT + "-Bold"
     return out
 
 
@@ -351,8 +367,9 @@ def snap_sizes(items: list[Any], get: Any, put: Any, tolerance: float = 0.16) ->
     ranked = sorted(counts, key=lambda s: (-counts[s], s))
     target: dict[float, float] = {}
     for s in ranked:
-        target[s] = next((t for t in ranked if target.get(t) == t and counts[t] > counts[s]
-                          and abs(t - s) <= tolerance * t), s)
+        near = [t for t in ranked if target.get(t) == t and counts[t] > counts[s]
+                and abs(t - s) <= tolerance * t]
+        target[s] = min(near, key=lambda t: (abs(t - s), -counts[t])) if near else s
     for it in items:
         put(it, target[get(it)[0]])
 

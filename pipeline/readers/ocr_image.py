@@ -136,6 +136,27 @@ def is_leader(dark: np.ndarray, box: tuple[int, int, int, int],
     return bool(rows[0] >= low * line_h and rows[-1] + 1 - rows[0] <= height * line_h)
 
 
+def x_height_band(dark: np.ndarray, line_box: tuple[int, int, int, int],
+                  share: float = 0.5) -> tuple[int, int]:
+    """Rows (first, last + 1) of a text line's x-height band: where the ink of the line's
+    rows is at least `share` of its densest row (ascenders and descenders are sparser)."""
+    x0, top, x1, bottom = line_box
+    counts = dark[top:bottom, x0:x1].sum(axis=1)
+    if not counts.any():
+        return top, bottom
+    rows = np.flatnonzero(counts >= share * counts.max())
+    return top + int(rows[0]), top + int(rows[-1]) + 1
+
+
+def ink_share(dark: np.ndarray, box: tuple[int, int, int, int], band: tuple[int, int]) -> float:
+    """Share of dark pixels of a word box inside its line's x-height band."""
+    x0, x1 = box[0], box[2]
+    area = (x1 - x0) * (band[1] - band[0])
+    if area <= 0:
+        return 0.0
+    return round(float(dark[band[0]:band[1], x0:x1].sum()) / area, 3)
+
+
 def edges_from_rules(rules: list[tuple[int, int, int, int]], dpi: float,
                      orientation: str) -> list[dict[str, Any]]:
     """pdfplumber edge dicts (PDF points, top-left origin) for rules in pixels."""

@@ -352,7 +352,7 @@ def _read_ocr_page(ocr: PdfOcr, unusable: PageResult, settings: PdfSettings) -> 
     page = ocr.page(unusable.number)
     result = _read_page(page, unusable.number, settings)
     result.needs_ocr = unusable.needs_ocr
-    result.slow_reason = f"OCR ({unusable.needs_ocr})"
+    result.slow_reason = unusable.slow_reason  # how the text layer was found unusable
     result.ocr_words = page.words
     return result
 

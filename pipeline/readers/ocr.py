@@ -120,7 +120,9 @@ _CID = re.compile(r"\(cid:\d+\)")
 _LETTER = re.compile(r"[^\W\d_]")
 # a token with letters that reads as words: letters joined by apostrophes or hyphens,
 # possibly with digits around ("n°1", "2ème") and punctuation outside
-_WORDLIKE = re.compile(r"^[\W_]*\d*[^\W\d_]+(?:['’-]?[^\W\d_]+)*\d*[\W_]*$")
+_WORDLIKE = re.compile(r"^[\W_]*\d*[^\W\d_]+(?:['’/-][^\W\d_]+)*[°\d]*[\W_]*$")
+_ODD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ue000-\uf8ff\ufffd\U000f0000-\U0010ffff]")
+_SAMPLE_TOKENS = 120  # tokens looked at on a page (enough to tell words from garbage)
 
 
 def text_layer_problem(words: list[Any], n_images: int,
@@ -139,19 +141,15 @@ def text_layer_problem(words: list[Any], n_images: int,
     text = " ".join(str(w.get("text", "") if isinstance(w, dict) else w.text) for w in words)
     if len(text) < settings.garbage_min_chars:
         return None
-    odd = sum(len(m) for m in _CID.findall(text)) + sum(1 for ch in _CID.sub("", text)
-                                                         if _is_odd(ch))
+    odd = sum(len(m) for m in _CID.findall(text)) + len(_ODD.findall(text))
     if odd > settings.garbage_odd_share * len(text):
         return "garbage text layer"
-    tokens = [t for t in text.split() if _LETTER.search(t)]
+    tokens = text.split()
+    tokens = [t for t in tokens[::max(1, len(tokens) // _SAMPLE_TOKENS)] if _LETTER.search(t)]
     wordlike = sum(1 for t in tokens if _WORDLIKE.match(t))
     if len(tokens) >= 10 and wordlike < settings.garbage_wordlike_share * len(tokens):
         return "garbage text layer"
     return None
-
-
-def _is_odd(ch: str) -> bool:
-    return ch == "\ufffd" or unicodedata.category(ch) in {"Cc", "Co", "Cn", "Cs"}
 
 
 # ---------------------------------------------------------------- what OCR returns

@@ -78,8 +78,10 @@ class OcrSettings:
     - min_dpi / max_dpi: pages are rendered at the resolution of their largest image,
       clamped to this range (150 dpi scans read best at 150; 300 dpi scans read as well at
       200, in half the time); ``text_dpi`` for pages without an image (garbage text layer).
-    - min_word_confidence: words Tesseract is less sure of (0-100) are dropped (specks).
+    - min_word_confidence: short words (two characters or less) Tesseract is less sure of
+      (0-100) are dropped as specks.
     - bold_ink_ratio: a word this much darker than the page's usual word is bold.
+    - speck_ink: a "word" with less ink than this in its x-height band is a speck.
     - min_words: a page with fewer words kept is unreadable (blank or noise).
     - blank_ink_share: a page image with less dark pixels than this share is blank.
     - low_confidence: pages whose mean confidence is below get a warning.
@@ -102,6 +104,7 @@ class OcrSettings:
     text_dpi: int = 200
     min_word_confidence: float = 30.0
     bold_ink_ratio: float = 1.22
+    speck_ink: float = 0.2
     min_words: int = 3
     blank_ink_share: float = 0.0005  # pages with less ink than this are blank (not read)
     low_confidence: float = 50.0
@@ -122,6 +125,7 @@ _LETTER = re.compile(r"[^\W\d_]")
 # possibly with digits around ("n°1", "2ème") and punctuation outside
 _WORDLIKE = re.compile(r"^[\W_]*\d*[^\W\d_]+(?:['’/-][^\W\d_]+)*[°\d]*[\W_]*$")
 _ODD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ue000-\uf8ff\ufffd\U000f0000-\U0010ffff]")
+_SPECK_QUOTE = re.compile(r"^[‘`´](?=[A-ZÀ-Ý])")
 _SAMPLE_TOKENS = 120  # tokens looked at on a page (enough to tell words from garbage)
 
 
@@ -333,15 +337,26 @@ def _baseline_at(baseline: Any, x: float, default: float) -> float:
     return y1 + (y2 - y1) * (x - x1) / (x2 - x1)
 
 
+def _worth_reading(word: dict[str, Any], settings: OcrSettings) -> bool:
+    """Not a speck: specks are read as punctuation, or as a short word with little ink (a
+    long word Tesseract is unsure of is usually right, "personne" at 26/100)."""
+    text, conf, floor = word["text"], word["conf"], settings.min_word_confidence
+    alnum = sum(ch.isalnum() for ch in text)
+    if not alnum:
+        return conf >= 2 * floor or set(text) == {"."}
+    if word.get("ink", 1.0) < settings.speck_ink:
+        return False
+    return conf >= floor or alnum > 2
+
+
 def kept_words(words: list[dict[str, Any]], settings: OcrSettings) -> list[dict[str, Any]]:
-    """The words worth reading: confident enough (twice as much for words without a letter
-    or digit, which are mostly specks and rules), sizes snapped per page, and bold when
+    """The words worth reading (:func:`_worth_reading`; a speck read as "‘" before a
+    capital dropped), sizes snapped per page, and bold when
     their ink share is `bold_ink_ratio` times the page's usual one (median over words of
     three letters or more)."""
-    floor = settings.min_word_confidence
-    out = [dict(w) for w in words
-           if w["conf"] >= floor and (w["conf"] >= 2 * floor
-                                      or any(ch.isalnum() for ch in w["text"]))]
+    out = [dict(w) for w in words if _worth_reading(w, settings)]
+    for w in out:  # a speck before a capital is read as an opening single quote
+        w["text"] = _SPECK_QUOTE.sub("", w["text"])
     snap_sizes(out, lambda w: (w["size"], len(w["text"])), lambda w, s: w.update(size=s))
     inks = sorted(w.get("ink", 0.0) for w in out if len(_LETTER.findall(w["text"])) >= 3)
     if inks:
@@ -353,7 +368,7 @@ def kept_words(words: list[dict[str, Any]], settings: OcrSettings) -> list[dict[
     return out
 
 
-def snap_sizes(items: list[Any], get: Any, put: Any, tolerance: float = 0.16) -> None:
+def snap_sizes(items: list[Any], get: Any, put: Any, tolerance: float = 0.1) -> None:
     """Sizes read from row heights vary with ascenders and descenders: a size within
     `tolerance` of a more common one (weighted by characters) takes that size, so that a
     paragraph keeps one size and headings of one style one level. `get(item)` gives

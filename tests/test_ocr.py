@@ -147,6 +147,8 @@ def test_scan_gives_the_fiches(scan: Document) -> None:
     fiches = {f["number"]: f for f in extract_fiches(scan).fiches}
     assert set(fiches) == {1, 2}
     assert fiches[2]["title"] == "Recenser et faire connaître les outils de e-santé mentale"
+    assert fiches[1]["title"] == ("Sensibiliser les professionnels au contact de l'enfant et de "
+                                  "l'adolescent au repérage de la souffrance psychique")
 
 
 @needs_tesseract

@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 
-.PHONY: run test lint install install-dev clean samples eval ocr-deps
+.PHONY: run test lint install install-dev clean samples eval eval-ocr ocr-deps
 
 OCR_PACKAGES := tesseract-ocr tesseract-ocr-fra
 
@@ -59,6 +59,11 @@ EVAL := build/eval
 DEV_FLOORS := --floor events.precision=0.95 --floor events.recall=0.90 \
 	--floor departments=1 --floor regions=1
 SEED_FLOORS := --floor events.precision=1 --floor events.recall=1 --floor negatives=0
+
+# The fiches of an image-only scan of the sample feuille de route (made here, 150 dpi,
+# skewed, noisy), read by OCR, against the gold: the floors of issue 16.
+eval-ocr: $(DEV_STAMP) ocr-deps
+	$(BIN)/python benchmarks/eval_ocr.py --work $(EVAL)/scans --check
 
 eval: $(DEV_STAMP)
 	@test -d $(SHARED)/dev-gold/web/src -a -d $(SHARED)/seeds || { \

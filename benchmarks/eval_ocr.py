@@ -5,8 +5,9 @@ Each scan variant has its own resolution, skew, noise and seed (``--variant`` pi
 scans are written to ``--work`` and OCR results cached there, so a second run only re-does
 layout and extraction. Prints one score table per variant and the OCR pages per second.
 
-Usage: ``python benchmarks/eval_ocr.py [--variant base] [--pages 1-85] [--work DIR]``
-Goal (issue 16): ≥ 28 of 30 fiches, ≥ 27 titles and priorities, ≥ 85 % of the rows.
+Usage: ``python benchmarks/eval_ocr.py [--variant base] [--pages 1-85] [--work DIR] [--check]``
+Goal (issue 16): ≥ 28 of 30 fiches, ≥ 27 titles and priorities, ≥ 85 % of the rows;
+``--check`` exits 1 when a variant falls below (``make eval-ocr``).
 """
 
 from __future__ import annotations
@@ -56,12 +57,22 @@ def evaluate(scan: Path, cache: Path) -> tuple[dict, float, int]:
     return evaluate_fiches(fiches, objectives, gold), seconds, len(doc.meta["ocr_pages"])
 
 
-def main(argv: list[str] | None = None) -> None:
+FLOORS = {"number": 28 / 30, "title": 27 / 30, "priority": 27 / 30, "rows": 0.85}  # recall
+
+
+def below_floors(scores: dict) -> list[str]:
+    return [f"{name} recall {scores[name]['recall']:.3f} < {floor:.3f}"
+            for name, floor in FLOORS.items() if scores[name]["recall"] < floor - 1e-9]
+
+
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--variant", action="append", choices=sorted(VARIANTS))
     parser.add_argument("--pages", default=None, help="pages of the sample to scan (1-based)")
     parser.add_argument("--work", type=Path, default=ROOT / "data" / "eval-scans")
+    parser.add_argument("--check", action="store_true", help="exit 1 below the floors")
     args = parser.parse_args(argv)
+    failed: list[str] = []
     args.work.mkdir(parents=True, exist_ok=True)
     for name in args.variant or ["base"]:
         scan = args.work / f"feuille-de-route-{name}{'-' + args.pages if args.pages else ''}.pdf"
@@ -71,7 +82,11 @@ def main(argv: list[str] | None = None) -> None:
         print(format_scores(scores, f"scan {name} ({VARIANTS[name]})"))
         print(f"read in {seconds:.1f} s, {n_ocr} OCR pages, "
               f"{n_ocr / seconds:.2f} OCR pages/s (cached pages count as read)\n", flush=True)
+        failed += [f"scan {name}: {problem}" for problem in below_floors(scores)]
+    for problem in failed:
+        print(f"below the floor: {problem}", file=sys.stderr)
+    return 1 if args.check and failed else 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

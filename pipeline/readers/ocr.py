@@ -451,6 +451,25 @@ def block_confidences(blocks: list[Any], words_by_page: dict[int, list[dict[str,
         block.style["ocr_confidence"] = mean_confidence(inside)
 
 
+def page_warnings(pages: list[Any], settings: OcrSettings) -> list[str]:
+    """A warning per page whose text is missing: not OCR'd, unreadable, or barely read
+    (`pages`: the PDF reader's page results, with ``needs_ocr`` and ``ocr_words``)."""
+    out = []
+    for p in pages:
+        if p.needs_ocr and p.ocr_words is None:
+            out.append(f"page {p.number}: {p.needs_ocr} (needs OCR: install Tesseract and "
+                       f"its French model, {INSTALL_HINT})")
+        elif p.ocr_words is not None and len(p.ocr_words) < settings.min_words:
+            out.append(f"page {p.number}: {p.needs_ocr}, and OCR found no readable text "
+                       "(blank or noise page)")
+        elif p.ocr_words is not None:
+            conf = mean_confidence(p.ocr_words)
+            if conf is not None and conf < settings.low_confidence:
+                out.append(f"page {p.number}: OCR confidence is low ({conf:.0f}/100), "
+                           "its text may be wrong")
+    return out
+
+
 # ---------------------------------------------------------------- one document
 
 

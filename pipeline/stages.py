@@ -99,8 +99,9 @@ def warm_up() -> None:
 def process_stage(ingested: Ingested) -> DocResult:
     """Read one ingested document and extract its rows. Never raises."""
     try:
-        doc = read_document(Path(ingested.raw_path), ingested.media_type,
-                            source_uri=ingested.source_uri, doc_id=ingested.doc_id)
+        raw_path = Path(ingested.raw_path)
+        doc = read_document(raw_path, ingested.media_type, source_uri=ingested.source_uri,
+                            doc_id=ingested.doc_id, cache_dir=raw_path.parent / ".cache")
     except ReaderError as exc:
         return _failed(ingested, "read", exc.error_type, f"{ingested.source_uri}: {exc}")
     except Exception as exc:  # a reader bug must not crash the batch
@@ -131,6 +132,7 @@ def extract_rows(doc: Document, ingested: Ingested) -> DocResult:
         "raw_path": ingested.raw_path,
         "n_pages": doc.n_pages,
         "n_blocks": len(doc.blocks),
+        "n_ocr_pages": len(doc.meta.get("ocr_pages", [])),
         "status": doc.status,
         "error": "; ".join(doc.warnings) or None,
         "department_name": match.name,
@@ -222,6 +224,8 @@ def passage_rows(doc: Document, dept: str) -> list[dict[str, Any]]:
             "bbox": list(b.bbox) if b.bbox else None,
             "font_size": b.style.get("font_size"),
             "bold": b.style.get("bold"),
+            "ocr": bool(b.style.get("ocr")),
+            "ocr_confidence": b.style.get("ocr_confidence"),
         })
     return rows
 

@@ -47,7 +47,7 @@ EXPECTED: dict[str, tuple[str, str, str]] = {
     "header_only.pdf": ("quarantine", "read", "pdf_syntax"),
     "encrypted_password.pdf": ("quarantine", "read", "encrypted"),
     "encrypted_empty_password.pdf": ("document", "ok", "application/pdf"),
-    "scanned_image_only.pdf": ("document", "partial", "application/pdf"),
+    "scanned_image_only.pdf": ("document", "ok", "application/pdf"),  # read by OCR
     "too_many_pages.pdf": ("quarantine", "ingest", "too_many_pages"),
     "pdf_named.html": ("document", "ok", "application/pdf"),
     "html_named.pdf": ("document", "ok", "text/html"),
@@ -110,7 +110,7 @@ def encrypted_pdf(user_password: str) -> bytes:
 
 
 def scanned_pdf() -> bytes:
-    """One page that is only an image of text (no text layer): needs OCR."""
+    """One page that is only an image of text (no text layer): read by OCR."""
     img = Image.new("L", (1200, 400), 255)
     draw = ImageDraw.Draw(img)
     for i, line in enumerate(TEXT):

@@ -9,8 +9,10 @@ from pipeline.readers.errors import ReaderError
 from schemas.document import Document
 
 
-def read_document(path: Path, media_type: str, *, source_uri: str, doc_id: str) -> Document:
-    """Read `path` with the reader of its (sniffed) media type."""
+def read_document(path: Path, media_type: str, *, source_uri: str, doc_id: str,
+                  cache_dir: Path | None = None) -> Document:
+    """Read `path` with the reader of its (sniffed) media type (`cache_dir`: where the PDF
+    reader caches OCR results, the raw store's cache)."""
     if media_type == PDF:
         from pipeline.readers.pdf import read_pdf as reader
     elif media_type == DOCX:
@@ -21,7 +23,10 @@ def read_document(path: Path, media_type: str, *, source_uri: str, doc_id: str) 
         from pipeline.readers.text import read_text as reader
     else:
         raise ReaderError(f"no reader for media type {media_type!r}", "unsupported_type")
-    doc = reader(path, source_uri=source_uri, doc_id=doc_id)
+    if media_type == PDF:
+        doc = reader(path, source_uri=source_uri, doc_id=doc_id, cache_dir=cache_dir)
+    else:
+        doc = reader(path, source_uri=source_uri, doc_id=doc_id)
     doc.media_type = media_type
     return doc
 

@@ -25,6 +25,15 @@ from pdfminer.psparser import PSException
 from pdfplumber.utils.exceptions import PdfminerException
 
 from pipeline.readers.errors import ReaderError
+from pipeline.readers.ocr import (
+    OcrPage,
+    OcrSettings,
+    PdfOcr,
+    block_confidences,
+    page_warnings,
+    text_layer_problem,
+    tidy_ocr_lines,
+)
 from pipeline.readers.pdf_blocks import (
     BlockSettings,
     body_font_size,
@@ -77,6 +86,7 @@ class PdfSettings:
       paragraph gaps, …) and TableSettings (ruled / text strategies, cross-page join).
     - fast: the per-page fast path (characters and ruling lines read with pypdfium2 where
       its view matches pdfminer's; see pdf_fast.py and ``meta["fast_pages"]``).
+    - ocr: OCR of pages without a usable text layer (see ocr.py and ``meta["ocr_pages"]``).
     """
 
     header_band: float = 0.08
@@ -90,6 +100,7 @@ class PdfSettings:
     blocks: BlockSettings = field(default_factory=BlockSettings)
     tables: TableSettings = field(default_factory=TableSettings)
     fast: FastSettings = field(default_factory=FastSettings)
+    ocr: OcrSettings = field(default_factory=OcrSettings)
 
     def __post_init__(self) -> None:
         for name in ("header_band", "footer_band", "repeat_ratio"):
@@ -109,26 +120,29 @@ class PageResult:
     height: float
     items: list[Line | TableItem] = field(default_factory=list)
     tables: list[TableData] = field(default_factory=list)
-    needs_ocr: bool = False
+    needs_ocr: str = ""  # why the text layer cannot be used ("" when it can)
     slow_reason: str = ""  # why pdfplumber read the page ("" when the fast path did)
+    ocr_words: list[dict[str, Any]] | None = None  # OCR words (pages read by OCR)
 
 
 # ---------------------------------------------------------------- public entry point
 
 
 def read_pdf(path: Path, *, source_uri: str, doc_id: str,
-             settings: PdfSettings | None = None) -> Document:
+             settings: PdfSettings | None = None, cache_dir: Path | None = None) -> Document:
     """Read a PDF into a Document (blocks in reading order, finalized).
 
     Raises ReaderError for a file that cannot be read at all (empty, not a PDF, broken
-    syntax, encrypted, too many pages). Pages without a text layer are flagged
-    (``meta["needs_ocr_pages"]``, a warning each, status "partial").
+    syntax, encrypted, too many pages). Pages without a usable text layer are OCR'd
+    (``meta["ocr_pages"]``; results cached under `cache_dir`); a page OCR cannot read, or
+    any such page when Tesseract is missing, gets a warning and makes the status "partial".
     """
     settings = settings or PdfSettings()
     path = Path(path)
     _check_file(path)
     pdf = _open(path)
     fast = FastPdf(path, settings.fast)
+    ocr = PdfOcr(path, settings.ocr, cache_dir)
     warnings: list[str] = _opening_warnings(pdf)
     pages: list[PageResult] = []
     failed: list[int] = []
@@ -142,34 +156,41 @@ def read_pdf(path: Path, *, source_uri: str, doc_id: str,
         meta_title = _metadata_title(pdf.metadata)
         for number in range(1, n_pages + 1):
             try:
-                pages.append(_read_page_fast_or_not(pdf, number, settings, fast))
+                result = _read_page_fast_or_not(pdf, number, settings, fast)
+                if result.needs_ocr and ocr.available:
+                    result = _read_ocr_page(ocr, result, settings)
+                pages.append(result)
             except Exception as exc:  # one broken page must not lose the document
                 failed.append(number)
                 warnings.append(f"page {number} could not be read: {type(exc).__name__}: {exc}")
     finally:
         _close_quietly(pdf)
         fast.close()
+        ocr.close()
     if failed and len(failed) == n_pages:
         raise ReaderError(f"{path.name}: no page could be read ({warnings[0]})", "pdf_syntax")
 
     doc = Document(doc_id=doc_id, source_uri=source_uri, media_type=PDF_MEDIA_TYPE,
                    n_pages=n_pages, warnings=warnings)
+    tidy_ocr_lines(pages)
     removed = _drop_furniture(pages, settings)
     doc.blocks = finalize_blocks(_build_blocks(pages, settings))
     doc.title = meta_title or _first_top_heading(doc.blocks)
-    ocr = [p.number for p in pages if p.needs_ocr]
-    for number in ocr:
-        doc.warnings.append(f"page {number} has no text layer (needs OCR)")
+    block_confidences(doc.blocks, {p.number: p.ocr_words for p in pages if p.ocr_words is not None})
+    ocr_warnings = page_warnings(pages, settings.ocr)
+    doc.warnings.extend(ocr_warnings)
+    needs_ocr = [p.number for p in pages if p.needs_ocr]
     doc.meta.update({
         "parser": {"pdfplumber": pdfplumber.__version__, "pdfminer.six": pdfminer.__version__},
         "removed_furniture": removed,
-        "needs_ocr_pages": ocr,
+        "needs_ocr_pages": needs_ocr,
+        "ocr_pages": [p.number for p in pages if p.ocr_words is not None],
         "failed_pages": failed,
         "fast_pages": [p.number for p in pages if not p.slow_reason],
         "pdfplumber_pages": {p.number: p.slow_reason for p in pages if p.slow_reason},
     })
     doc.meta["encrypted"] = bool(getattr(pdf.doc, "encryption", None))
-    if ocr or failed or any(w.startswith(XREF_BROKEN) for w in warnings):
+    if ocr_warnings or failed or any(w.startswith(XREF_BROKEN) for w in warnings):
         doc.status = "partial"
     return doc
 
@@ -297,8 +318,9 @@ def _read_page(page: Any, number: int, settings: PdfSettings) -> PageResult:
     width, height = float(page.width), float(page.height)
     result = PageResult(number, width, height)
     words = _page_words(page, settings)
-    if not words:
-        result.needs_ocr = bool(page.images)
+    if not isinstance(page, OcrPage):
+        result.needs_ocr = text_layer_problem(words, len(page.images), settings.ocr) or ""
+    if result.needs_ocr or not words:
         return result
     tables = ruled_tables(page, words, number, settings.tables, settings.layout)
     words = _outside(words, tables)
@@ -321,6 +343,16 @@ def _read_page(page: Any, number: int, settings: PdfSettings) -> PageResult:
         if isinstance(it, Line):
             mid = (it.top + it.bottom) / 2
             it.band = "top" if mid < body_top else "bottom" if mid > body_bottom else ""
+    return result
+
+
+def _read_ocr_page(ocr: PdfOcr, unusable: PageResult, settings: PdfSettings) -> PageResult:
+    """Read a page without a usable text layer from its OCR, with the same layout code."""
+    page = ocr.page(unusable.number)
+    result = _read_page(page, unusable.number, settings)
+    result.needs_ocr = unusable.needs_ocr
+    result.slow_reason = unusable.slow_reason  # how the text layer was found unusable
+    result.ocr_words = page.words
     return result
 
 

@@ -31,7 +31,7 @@ from pipeline.analytics.plans import mark_documents
 from pipeline.analytics.profiles import build_profiles
 from pipeline.config import SOURCES_FILE, Settings, code_fingerprint
 from pipeline.dataset.assemble import Rows, collect_rows, to_tables
-from pipeline.dataset.history import Rebuild
+from pipeline.dataset.history import Rebuild, previous_rows
 from pipeline.dataset.lock import output_lock
 from pipeline.dataset.outputs import describe
 from pipeline.dataset.publish import publish
@@ -39,6 +39,14 @@ from pipeline.dedup.passages import mark_repeats
 from pipeline.ingest.fetch import FetchError
 from pipeline.ingest.raw_store import Ingested, shown_uri, split_duplicates
 from pipeline.ingest.sources import Source, resolve_sources
+from pipeline.ingest.watch import (
+    Discovery,
+    Watch,
+    Watched,
+    add_discovered,
+    discover,
+    load_watches,
+)
 from pipeline.stages import (
     DocResult,
     crashed,
@@ -102,12 +110,13 @@ def _run_locked(settings: Settings) -> RunSummary:
     started = time.time()
     run_id = new_run_id()
     logger = get_run_logger()
-    sources = resolve_sources(settings)
+    watched = _discover(settings, resolve_sources(settings))
+    sources = watched.sources
     logger.info("run %s: %d sources → %s", run_id, len(sources), describe(settings.out))
 
     ingested_futures = [ingest_task.submit(s, settings) for s in sources]
     ingested: list[Ingested] = []
-    quarantine: list[dict[str, Any]] = []
+    quarantine: list[dict[str, Any]] = list(watched.quarantine)
     for source, fut in zip(sources, ingested_futures, strict=True):
         value = _ingested_or_row(source, fut.result(raise_on_failure=False))
         (ingested if isinstance(value, Ingested) else quarantine).append(value)
@@ -115,20 +124,25 @@ def _run_locked(settings: Settings) -> RunSummary:
     quarantine.extend(duplicates)
     previous = None if quarantine else previous_if_unchanged(settings, ingested)
     if previous is not None:
-        return republish(settings, sources, run_id, started, previous, len(ingested), logger,
-                         flow_run.id)
+        summary = republish(settings, sources, run_id, started, previous, len(ingested),
+                            logger, flow_run.id)
+        summary.warnings = watched.warnings
+        return summary
 
     processor = _cached_process_task(settings)
     results = _read_and_extract(processor, ingested, run_id)
     repaired: list[str] = []
+    known = {row["doc_id"] for row in previous_rows(settings.out, "documents")}
     tables = build_tables(results, quarantine, previous=settings.out,
-                          source_ids=[s.id for s in sources], dedup=dedup_task,
+                          source_ids=[s.id for s in sources] + watched.missing,
+                          dedup=dedup_task,
                           rebuild=lambda docs: _rebuild(processor, docs, run_id),
                           problems=repaired)
     for problem in repaired:
         logger.warning("previous dataset: %s", problem)
     summary = RunSummary(run_id=run_id, out=describe(settings.out), n_sources=len(sources),
-                         repaired=repaired)
+                         repaired=repaired, gone=watched.gone_now, warnings=watched.warnings)
+    summary.new_documents = new_documents(tables["documents"].to_pylist(), known)
     summary.counts = {name: t.num_rows for name, t in tables.items()}
     summary.n_documents = summary.counts["documents"]
     summary.n_passages = summary.counts["passages"]
@@ -163,6 +177,50 @@ def build_tables(results: list[DocResult], quarantine: list[dict[str, Any]],
     mark_documents(rows)  # one plan counted once: plan_id, is_primary
     rows["ptsm_profiles"] = build_profiles(rows)
     return to_tables(rows)
+
+
+def resolve_watches(settings: Settings) -> list[Watch]:
+    """The watched pages of the sources file (none for a folder)."""
+    return load_watches(settings.sources_file) if settings.sources_file is not None else []
+
+
+@task(name="watch")
+def discover_task(watch: Watch, settings: Settings) -> Discovery:
+    found = discover(watch, settings)
+    get_run_logger().info("watch %s: %d links to ingest, %d gone, %d page(s) read", watch.id,
+                          len(found.sources), len(found.missing), found.pages_read)
+    return found
+
+
+def _discover(settings: Settings, sources: list[Source]) -> Watched:
+    """The listed sources plus what the watched pages link to (warnings logged)."""
+    watches = resolve_watches(settings)
+    futures = [discover_task.submit(w, settings) for w in watches]
+    discoveries = []
+    for watch, future in zip(watches, futures, strict=True):
+        found = future.result(raise_on_failure=False)
+        if not isinstance(found, Discovery):  # a bug: the watch is reported, the run goes on
+            found = Discovery(watch, quarantine=[quarantine_row(
+                Source(watch.id, watch.uri), "watch", "watch_crash",
+                f"watched page {watch.uri} ({watch.id}): unexpected {found!r}; please "
+                "report this page")])
+        discoveries.append(found)
+    watched = add_discovered(sources, discoveries)
+    for warning in watched.warnings:
+        get_run_logger().warning(warning)
+    return watched
+
+
+NEW_DOCUMENT_FIELDS = ("doc_id", "source_id", "source_uri", "title", "department_code",
+                       "version", "discovered_from", "link_text")
+
+
+def new_documents(documents: list[dict[str, Any]], known: set[str]) -> list[dict[str, Any]]:
+    """The current documents that the previous dataset did not have (a new source, or a
+    new version of one), by source id."""
+    rows = [{k: d.get(k) for k in NEW_DOCUMENT_FIELDS} for d in documents
+            if d.get("is_current") and d["doc_id"] not in known]
+    return sorted(rows, key=lambda r: str(r["source_id"]))
 
 
 def _ingested_or_row(source: Source, value: object) -> Ingested | dict[str, Any]:

@@ -102,7 +102,8 @@ def ptsm_scheduled(sources: str | None = None, raw: str = "data/raw",
                                  len(summary.quarantined), summary.out)
     return {"run_id": summary.run_id, "out": summary.out, "counts": summary.counts,
             "documents_processed": summary.n_processed, "documents_unchanged": summary.n_reused,
-            "quarantined": len(summary.quarantined), "seconds": summary.seconds}
+            "quarantined": len(summary.quarantined), "seconds": summary.seconds,
+            "new_documents": [d["source_uri"] for d in summary.new_documents]}
 
 
 def serve_scheduled(cron: str, name: str = DEFAULT_DEPLOYMENT, **params: Any) -> None:

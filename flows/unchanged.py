@@ -25,6 +25,7 @@ from pipeline.dataset.outputs import describe, resolve_output
 from pipeline.dataset.publish import republish_unchanged
 from pipeline.ingest.raw_store import Ingested, IngestError, ingest_source, split_duplicates
 from pipeline.ingest.sources import Source
+from pipeline.ingest.watch import load_watches
 from schemas.tables import SCHEMA_VERSION
 
 LIBRARIES = ("pdfplumber", "pypdfium2", "python-docx", "lxml", "spacy", "rapidfuzz", "pyarrow",
@@ -46,6 +47,10 @@ class RunSummary:
     counts: dict[str, int] = field(default_factory=dict)
     quarantined: list[dict[str, Any]] = field(default_factory=list)
     repaired: list[str] = field(default_factory=list)  # damaged files of the previous dataset
+    new_documents: list[dict[str, Any]] = field(default_factory=list)  # since the last run
+    gone: list[str] = field(default_factory=list)  # links gone from watched pages since the
+    # last run (their documents stay, marked missing)
+    warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
     unchanged_since: str | None = None  # nothing changed: the run that made the tables
 
@@ -80,6 +85,9 @@ def build_manifest(summary: RunSummary, settings: Settings, sources: list[Source
         "sources_file": str(settings.sources_file) if settings.sources_file else None,
         "quarantined": len(summary.quarantined),
         "repaired": summary.repaired,
+        "new_documents": summary.new_documents,
+        "gone_from_watched_pages": summary.gone,
+        "warnings": summary.warnings,
         "documents_processed": summary.n_processed,
         "documents_unchanged": summary.n_reused,
         "code_fingerprint": code_fingerprint(),
@@ -127,6 +135,8 @@ def republish_if_unchanged(settings: Settings, sources: list[Source],
     None, and the run goes on with the Prefect flow (which ingests the sources itself)."""
     if any(s.is_remote for s in sources):  # a remote source is only known by fetching it
         return None
+    if settings.sources_file is not None and load_watches(settings.sources_file):
+        return None  # watched pages are only known by fetching them
     output = resolve_output(settings.out)
     if not output.is_local or not output.local_path.is_symlink():
         return None

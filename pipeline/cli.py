@@ -8,6 +8,7 @@ import signal
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipeline.config import (
     DEFAULT_OUT,
@@ -20,6 +21,10 @@ from pipeline.config import (
 from pipeline.ingest.sources import Source, SourcesError, resolve_sources
 
 STARTED = time.time()  # the summary's time covers the whole command (light imports above)
+
+if TYPE_CHECKING:
+    from flows.unchanged import RunSummary
+
 USAGE_ERROR = 2
 FAILURE = 1
 # errors that are the user's to fix: one line, exit status 2 (module, class), checked by
@@ -192,11 +197,33 @@ def cmd_run(args: argparse.Namespace) -> int:
             print(f"  {name:<14} {count}")
     print(f"  time           {time.time() - STARTED:.1f} s")  # the whole command
     print(f"  output         {summary.out}")
+    _print_news(summary)
     if summary.quarantined:
         print(f"  quarantined    {len(summary.quarantined)} (table quarantine):")
         for row in summary.quarantined:
             print(f"    - [{row['stage']}/{row['error_type']}] {row['message']}")
     return summary.exit_status
+
+
+NEWS_SHOWN = 20  # new documents listed on the console (all are in _manifest.json)
+
+
+def _print_news(summary: RunSummary) -> None:
+    """What is new since the last run, links gone from watched pages, watch warnings."""
+    if summary.new_documents:
+        print(f"  new            {len(summary.new_documents)} since the last run:")
+        for doc in summary.new_documents[:NEWS_SHOWN]:
+            found = (f" (linked as {doc['link_text']!r} from {doc['discovered_from']})"
+                     if doc.get("discovered_from") else "")
+            print(f"    + {doc['source_uri']}{found}")
+        if len(summary.new_documents) > NEWS_SHOWN:
+            print(f"    … and {len(summary.new_documents) - NEWS_SHOWN} more (_manifest.json)")
+    if summary.gone:
+        print(f"  gone           {len(summary.gone)} no longer linked (kept, marked missing):")
+        for source_id in summary.gone[:NEWS_SHOWN]:
+            print(f"    - {source_id}")
+    for warning in summary.warnings:
+        print(f"  warning        {warning}")
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

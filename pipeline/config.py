@@ -12,6 +12,7 @@ DEFAULT_RAW = Path("data/raw")
 DEFAULT_OUT = Path("data/curated")
 SOURCES_FILE = "sources.toml"
 STORE_NAME = "store"  # the default raw store, next to a local output folder
+CATALOGUE_DIR = "catalogue"  # <raw>/catalogue: watch lists (data/raw/catalogue/france.toml)
 
 
 TASK_RUNNERS = ("process", "thread", "dask")  # Prefect task runners (flows/runners.py)

@@ -142,6 +142,8 @@ def extract_rows(doc: Document, ingested: Ingested) -> DocResult:
         "version": 1,
         "is_current": True,
         "source_status": "ok",
+        "discovered_from": ingested.discovered_from,
+        "link_text": ingested.link_text,
     }]
     result.rows["passages"] = passages = passage_rows(doc, dept)
     by_seq = {row["seq"]: row["passage_id"] for row in passages}
@@ -259,6 +261,8 @@ def _failed(ingested: Ingested, stage: str, error_type: str, message: str) -> Do
         "version": 1,
         "is_current": True,
         "source_status": "ok",
+        "discovered_from": ingested.discovered_from,
+        "link_text": ingested.link_text,
     }]
     return result
 

@@ -71,7 +71,11 @@ SCHEMAS: dict[str, pa.Schema] = {
         _f("is_current", BOOL, "True for the latest version of the source."),
         _f("superseded_by", STR, "doc_id of the version that replaced this one."),
         _f("source_status", STR, "ok, or missing when the source could not be fetched "
-           "in the last run (its last version is kept)."),
+           "in the last run, or a watched page no longer links to it (its last version is "
+           "kept)."),
+        _f("discovered_from", STR, "The watched page ([[watch]] of sources.toml) whose link "
+           "led to the document; null for a listed source."),
+        _f("link_text", STR, "The text of that link on the watched page."),
         _f("plan_id", STR, "The plan this document is a version or format of: doc_id of the "
            "plan's primary document (pipeline.analytics.plans)."),
         _f("is_primary", BOOL, "True for the one document of its plan that every count "
@@ -249,7 +253,8 @@ SCHEMAS: dict[str, pa.Schema] = {
         _f("source_id", STR, "Source id."),
         _f("source_uri", STR, "Source URL or path.", False),
         _f("sha256", STR, "SHA-256 of the bytes, when they could be read."),
-        _f("stage", STR, "ingest, read, extract or publish.", False),
+        _f("stage", STR, "watch (a watched page or link), ingest, read, extract or publish.",
+           False),
         _f("error_type", STR, "Kind of failure (not_found, pdf_syntax, encrypted, ...).", False),
         _f("message", STR, "What failed and what to do, for a person."),
         _f("seen_at", TS, "When it happened (UTC)."),

@@ -20,6 +20,7 @@ from pipeline.ingest.fetch import (
     fetch,
     fetch_settings_from,
 )
+from pipeline.ingest.politeness import PACER
 from pipeline.ingest.sniff import EXTENSIONS, PDF, pdf_page_count, sniff_media_type
 from pipeline.ingest.sources import FETCH_LOG, Source, SourcesError
 from schemas.document import doc_id_for, sha256_bytes
@@ -65,6 +66,8 @@ class Ingested:
     fetched_at: str
     department_hint: str | None = None
     public_url: str | None = None
+    discovered_from: str | None = None  # the watched page that links to it
+    link_text: str | None = None
 
 
 def ingest_source(source: Source, settings: Settings) -> Ingested:
@@ -116,6 +119,8 @@ def ingest_source(source: Source, settings: Settings) -> Ingested:
         fetched_at=datetime.now(UTC).isoformat(timespec="seconds"),
         department_hint=source.department,
         public_url=strip_credentials(source.url) if source.url else None,
+        discovered_from=source.discovered_from,
+        link_text=source.link_text,
     )
     _save_state(state_path, {**validators, "raw_path": str(raw_path), "sha256": sha})
     _log_fetch(store, ingested)
@@ -183,6 +188,7 @@ def _fetch(source: Source, settings: Settings,
     validators = (FetchValidators(etag=previous.get("etag"),
                                   last_modified=previous.get("last_modified"))
                   if have_copy else None)
+    PACER.wait(source.uri, source.crawl_delay_s)
     try:
         result = fetch(source.uri, fetch_settings_from(settings), validators)
     except FetchError as exc:

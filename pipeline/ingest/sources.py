@@ -11,7 +11,7 @@ from pathlib import Path
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from pipeline.config import SOURCES_FILE, Settings
+from pipeline.config import CATALOGUE_DIR, SOURCES_FILE, Settings
 from pipeline.ingest.credentials import strip_credentials
 
 SOURCE_KEYS = ("id", "uri", "url", "department", "title", "note")  # of a [[source]]
@@ -46,6 +46,9 @@ class Source:
     department: str | None = None
     url: str | None = None  # public URL the local copy represents (informative)
     title: str | None = None
+    discovered_from: str | None = None  # the watched page that links to it (pipeline.ingest.watch)
+    link_text: str | None = None  # the text of that link
+    crawl_delay_s: float = 0.0  # seconds between two requests to its site
 
     @property
     def is_remote(self) -> bool:
@@ -70,9 +73,9 @@ def load_sources_file(path: Path) -> list[Source]:
     except OSError as exc:
         raise SourcesError(f"sources file unreadable: {path} ({exc.strerror or exc})") from exc
     check_keys(data, TOP_LEVEL_KEYS, str(path))
-    entries = data.get("source")
-    if not isinstance(entries, list) or not entries:
-        raise SourcesError(f"{path}: no [[source]] entries")
+    entries = data.get("source", [])
+    if not isinstance(entries, list) or not (entries or data.get("watch")):
+        raise SourcesError(f"{path}: no [[source]] nor [[watch]] entries")
     sources: list[Source] = []
     seen: set[str] = set()
     for i, entry in enumerate(entries, 1):
@@ -141,4 +144,5 @@ def resolve_sources(settings: Settings) -> list[Source]:
     """The sources of a run: its sources file if given, else every file of its raw folder."""
     if settings.sources_file is not None:
         return load_sources_file(settings.sources_file)
-    return sources_from_folder(settings.raw_dir, exclude=(settings.store,))
+    return sources_from_folder(settings.raw_dir,
+                               exclude=(settings.store, settings.raw_dir / CATALOGUE_DIR))

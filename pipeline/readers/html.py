@@ -114,7 +114,7 @@ def _meta_content(root: lxml.html.HtmlElement, *names: str) -> str | None:
 
 
 def page_metadata(root: lxml.html.HtmlElement) -> dict[str, str | None]:
-    """Title, canonical URL, site name and language declared by the page."""
+    """Title, canonical URL, site name, language and <base href> declared by the page."""
     title_node = root.find(".//title")
     title = _norm(title_node.text_content()) if title_node is not None else ""
     h1 = root.find(".//h1")
@@ -129,6 +129,7 @@ def page_metadata(root: lxml.html.HtmlElement) -> dict[str, str | None]:
         "canonical_url": canonical or _meta_content(root, "og:url"),
         "site_name": _meta_content(root, "og:site_name"),
         "lang": (root.get("lang") or "").strip() or None,
+        "base_href": next((b.get("href").strip() for b in root.xpath("//base[@href]")), None),
     }
 
 
@@ -537,14 +538,36 @@ def _table_blocks(table: lxml.html.HtmlElement, depth: int) -> Iterator[Block]:
 # ---------------------------------------------------------------- entry point
 
 
-def html_to_document(data: bytes, *, source_uri: str, doc_id: str,
-                     settings: HtmlSettings | None = None) -> Document:
-    """Parse HTML bytes into a Document (main content only, page=None)."""
+@dataclass
+class MainContent:
+    """A parsed page and its main-content container (chrome already removed from `root`)."""
+
+    root: lxml.html.HtmlElement
+    container: lxml.html.HtmlElement
+    how: str  # how the container was found (see select_main)
+    encoding: str
+    warnings: list[str]
+    meta: dict[str, str | None]  # page_metadata, read before chrome removal
+    removed: dict[str, int]  # chrome removed, by reason
+
+
+def main_content(data: bytes, settings: HtmlSettings | None = None) -> MainContent:
+    """Parse HTML bytes, remove the chrome and select the main content (steps 1-2)."""
     settings = settings or HtmlSettings()
     root, encoding, warnings = parse_html(data, settings)
     meta = page_metadata(root)
     removed = remove_chrome(root, settings)
     container, how = select_main(root, settings)
+    return MainContent(root, container, how, encoding, warnings, meta, removed)
+
+
+def html_to_document(data: bytes, *, source_uri: str, doc_id: str,
+                     settings: HtmlSettings | None = None) -> Document:
+    """Parse HTML bytes into a Document (main content only, page=None)."""
+    settings = settings or HtmlSettings()
+    page = main_content(data, settings)
+    encoding, warnings, meta = page.encoding, page.warnings, page.meta
+    removed, container, how = page.removed, page.container, page.how
     blocks = finalize_blocks(list(iter_blocks(container)))
     doc = Document(doc_id=doc_id, source_uri=source_uri, media_type=HTML_MEDIA_TYPE,
                    title=meta["title"] or next((b.text for b in blocks if b.kind == "heading"),

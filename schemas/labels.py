@@ -50,6 +50,9 @@ COLUMN_LABELS: dict[str, str] = {
     "is_primary": "Document principal du plan",
     "fiche_headings_rejected": "Titres de fiche non lus (sans corps de fiche)",
     "fiche_tables_rejected": "Tableaux de fiche non lus (sans champs de fiche)",
+    "n_ocr_pages": "Pages lues par OCR",
+    "discovered_from": "Trouvé sur",
+    "link_text": "Texte du lien",
     # passages
     "page": "Page",
     "level": "Niveau de titre",
@@ -58,6 +61,8 @@ COLUMN_LABELS: dict[str, str] = {
     "bbox": "Position sur la page",
     "font_size": "Taille de police",
     "bold": "Gras",
+    "ocr": "Lu par OCR",
+    "ocr_confidence": "Confiance de l'OCR",
     "is_canonical": "Occurrence de référence",
     "has_internal_repeat": "Répétition interne",
     "text_clean": "Texte sans répétition",

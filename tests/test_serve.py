@@ -23,7 +23,7 @@ from pipeline.config import Settings
 EVERY_MINUTE = "* * * * *"
 DEPLOYMENT = "ptsm-scheduled/test"
 SERVER_START_S = 300  # a fresh database migrates: 20-40 s when loaded, minutes overloaded
-DEPLOYMENT_S = 90
+DEPLOYMENT_S = 180  # `ptsm serve` imports Prefect and registers the deployment
 SCHEDULED_S = 300  # the next minute boundary, then the run itself on a loaded machine
 
 T = TypeVar("T")

@@ -125,12 +125,6 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
     if args.store is not None and args.store.exists() and not args.store.is_dir():
         raise SourcesError(f"--store {args.store}: not a folder")
     roots = args.allow_root or [sources_file.parent if sources_file else raw]
-    from pipeline.dataset.outputs import OutputError, check_replaceable, resolve_output
-
-    try:
-        check_replaceable(resolve_output(args.out))
-    except OutputError as exc:
-        raise SourcesError(str(exc)) from exc
     return Settings(raw_dir=raw, out=args.out, sources_file=sources_file,
                     store_dir=args.store, workers=workers, task_runner=args.task_runner,
                     dask_address=args.dask_address,
@@ -144,6 +138,12 @@ def checked_run(args: argparse.Namespace) -> tuple[Settings, list[Source]]:
     writable."""
     settings = settings_from_args(args)
     sources = resolve_sources(settings)
+    from pipeline.dataset.outputs import OutputError, check_replaceable, resolve_output
+
+    try:
+        check_replaceable(resolve_output(args.out))
+    except OutputError as exc:
+        raise SourcesError(str(exc)) from exc
     _check_writable(settings)
     return settings, sources
 

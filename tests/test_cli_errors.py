@@ -41,7 +41,7 @@ def _usage_error(tmp_path: Path, *args: str) -> str:
     ('[[sourse]]\nuri = "a.pdf"\n', "unknown key 'sourse' (did you mean 'source'?)"),
     ('[[source]]\nuri = "a.pdf"\n[[source]]\nuri = "a.pdf"\n', "duplicate source id 'a.pdf'"),
     ('[[source]\nuri = "a.pdf"\n', "invalid TOML"),
-    ("", "no [[source]] entries"),
+    ("", "no [[source]] nor [[watch]] entries"),
 ])
 def test_sources_file_errors_are_named(tmp_path: Path, text: str, expected: str) -> None:
     line = _usage_error(tmp_path, "--sources", str(_sources(tmp_path, text)))

@@ -1,12 +1,14 @@
 """Governance events of a PTSM (dated milestones) read from spaCy's linguistic annotations.
 
 The trigger lexicon (``data/events.toml``, :mod:`extractors.event_lexicon`) is matched with
-spaCy's ``Matcher`` on lemmas, so "signé", "a signé", "ont été signés", "signature" are
-one entry. A trigger makes an event when:
+spaCy's ``Matcher`` on written forms, then checked on the lemma (computed on demand), so
+"signé", "a signé", "ont été signés", "signature" are one entry. Only sentences that could
+state an event (a trigger's words with what it needs) are parsed. A trigger makes an event
+when:
 
 - it governs an object of its entry (a PTSM, a diagnostic, a contract, …), found in its
-  subject, object, agent or "de" complement, the noun a participle qualifies, or the
-  antecedent of its relative clause; the acting body can turn it into another type
+  subject, object or "de" complement, the noun a participle qualifies, or the antecedent
+  of its relative clause (by word order when the parse misses it); the acting body can turn it into another type
   ("le CTS a approuvé le projet" → ``opinion_cts``);
 - its own clause is realised: no future or conditional on it or its auxiliary, no negation,
   no modal or planning head ("doit être signé", "prévoit de lancer"), no purpose or

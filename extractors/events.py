@@ -8,8 +8,8 @@ when:
 
 - it governs an object of its entry (a PTSM, a diagnostic, a contract, …), found in its
   subject, object or "de" complement, the noun a participle qualifies, or the antecedent
-  of its relative clause (by word order when the parse misses it); the acting body can turn it into another type
-  ("le CTS a approuvé le projet" → ``opinion_cts``);
+  of its relative clause (by word order when the parse misses it); the acting body can
+  turn it into another type ("le CTS a approuvé le projet" → ``opinion_cts``);
 - its own clause is realised: no future or conditional on it or its auxiliary, no negation,
   no modal or planning head ("doit être signé", "prévoit de lancer"), no purpose or
   condition ("pour engager", "si …"), no intent word ("signature prévue", "en vue de").

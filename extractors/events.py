@@ -1,13 +1,15 @@
 """Governance events of a PTSM (dated milestones) read from spaCy's linguistic annotations.
 
 The trigger lexicon (``data/events.toml``, :mod:`extractors.event_lexicon`) is matched with
-spaCy's ``Matcher`` on lemmas, so "signé", "a signé", "ont été signés", "signature" are
-one entry. A trigger makes an event when:
+spaCy's ``Matcher`` on written forms, then checked on the lemma (computed on demand), so
+"signé", "a signé", "ont été signés", "signature" are one entry. Only sentences that could
+state an event (a trigger's words with what it needs) are parsed. A trigger makes an event
+when:
 
 - it governs an object of its entry (a PTSM, a diagnostic, a contract, …), found in its
-  subject, object, agent or "de" complement, the noun a participle qualifies, or the
-  antecedent of its relative clause; the acting body can turn it into another type
-  ("le CTS a approuvé le projet" → ``opinion_cts``);
+  subject, object or "de" complement, the noun a participle qualifies, or the antecedent
+  of its relative clause (by word order when the parse misses it); the acting body can
+  turn it into another type ("le CTS a approuvé le projet" → ``opinion_cts``);
 - its own clause is realised: no future or conditional on it or its auxiliary, no negation,
   no modal or planning head ("doit être signé", "prévoit de lancer"), no purpose or
   condition ("pour engager", "si …"), no intent word ("signature prévue", "en vue de").
@@ -51,6 +53,9 @@ if TYPE_CHECKING:
     from spacy.tokens import Doc, Token
 
 PARSE_COMPONENTS = ("tok2vec", "morphologizer", "parser", "attribute_ruler", "lemmatizer")
+# The lemmatizer is loaded but run lazily, on the few tokens the rules look at: lemmatizing
+# every token of a parsed sentence costs more than the parse itself.
+LAZY = ("lemmatizer",)
 _ARGUMENT_DEPS = {"nsubj", "nsubj:pass", "obj", "obl:arg", "iobj", "nmod", "appos", "expl:subj"}
 _CLIMB_DEPS = {"xcomp", "ccomp", "advcl", "csubj", "obj", "obl", "obl:arg", "obl:mod", "nmod",
                "nsubj", "nsubj:pass", "conj", "acl", "appos"}
@@ -92,8 +97,22 @@ class _Sentence:
 
 @loaded_once
 def parse_pipeline(model: str = DEFAULT_MODEL) -> Language:
-    """``model`` with what the event rules read: morphology, lemmas and dependencies."""
+    """``model`` with what the event rules read: morphology, dependencies (and the
+    lemmatizer, run on demand by :func:`_lemma`)."""
     return load_model(model, PARSE_COMPONENTS)
+
+
+def _lemma(tok: Token) -> str:
+    """The lemma of a token, computed on demand by the model's own lemmatizer."""
+    if not tok.lemma_:
+        lemmas = _lemmatizer().rule_lemmatize(tok)
+        tok.lemma_ = lemmas[0] if lemmas else tok.lower_
+    return tok.lemma_
+
+
+@loaded_once
+def _lemmatizer(model: str = DEFAULT_MODEL) -> Any:
+    return parse_pipeline(model).get_pipe("lemmatizer")
 
 
 @loaded_once
@@ -103,20 +122,24 @@ def _matcher(model: str = DEFAULT_MODEL) -> Matcher:
     lexicon = load_lexicon()
     matcher = Matcher(parse_pipeline(model).vocab)
     for t in lexicon.triggers:
-        patterns = []
-        if t.verbs:
-            patterns.append([{"LEMMA": {"IN": list(t.verbs)}, "POS": {"IN": ["VERB", "ADJ"]}}])
-            patterns.append([{"LOWER": {"REGEX": _participles(t.verbs)},
-                              "POS": {"NOT_IN": ["VERB"]}}])
+        if t.verbs:  # forms of the verbs; the lemma is checked on the match
+            matcher.add(f"{t.id}|verb", [[{"LOWER": {"REGEX": _forms(t.verbs)}}]])
         if t.nouns:
-            patterns.append([{"LEMMA": {"IN": list(t.nouns)}, "POS": {"NOT_IN": ["VERB"]}}])
             forms = [form for n in t.nouns for form in (n, n + "s")]
-            patterns.append([{"LOWER": {"IN": forms}}])
-        for seq in t.sequences:
-            patterns.append([{"LEMMA": seq[0]}, *({"LEMMA": w, "OP": "?"} for w in ("le", "un")),
-                             *({"LEMMA": w} for w in seq[1:])])
-        matcher.add(t.id, patterns)
+            matcher.add(f"{t.id}|noun", [[{"LOWER": {"IN": forms}}]])
+        for i, seq in enumerate(t.sequences):  # any first word: its lemma is checked
+            matcher.add(f"{t.id}|seq{i}", [[
+                {"IS_ALPHA": True},
+                {"LOWER": {"IN": ["le", "l'", "un", "une", "son", "leur", "leurs"]}, "OP": "?"},
+                *({"LOWER": {"IN": [w, w + "s"] + (["d'", "d’"] if w == "de" else [])}}
+                  for w in seq[1:])]])
     return matcher
+
+
+def _forms(verbs: Iterable[str]) -> str:
+    """A regex of the written forms of ``verbs``: their stem and a short ending."""
+    stems = sorted({participle_stem(v) for v in verbs}, key=len, reverse=True)
+    return r"^(?:" + "|".join(map(re.escape, stems)) + r")[a-zàâçéèêëîïôûùü]{0,7}$"
 
 
 def _participles(verbs: Iterable[str]) -> str:
@@ -158,7 +181,7 @@ def _future_or_conditional(tok: Token) -> bool:
 def _negated(tok: Token, lexicon: Lexicon) -> bool:
     negations = lexicon.words("negations")
     for c in (*tok.children, *(x for a in _aux(tok) for x in a.children)):
-        if c.lower_ in negations or (c.lemma_ == "ne" and c.dep_ == "advmod"):
+        if c.lower_ in negations or (c.lower_ in ("ne", "n'") and c.dep_ == "advmod"):
             return True
     return False
 
@@ -172,7 +195,7 @@ def _has_mark(tok: Token, lexicon: Lexicon) -> bool:
 
 def _intent(tok: Token, lexicon: Lexicon) -> bool:
     words = lexicon.words("intent_words")
-    if any(c.lemma_ in words or c.lower_ in words for c in tok.children
+    if any(c.lower_ in words or _lemma(c) in words for c in tok.children
            if c.dep_ not in ("nsubj", "nsubj:pass", "obj")):
         return True
     before = tok.doc[max(0, tok.i - 3): tok.i]
@@ -184,7 +207,7 @@ def _past(tok: Token) -> bool:
     for a in _aux(tok):
         if a.dep_ == "aux:tense":
             return True
-        if a.lemma_ == "avoir" and _morph(a, "VerbForm") == "Inf":
+        if a.lower_ == "avoir" and _morph(a, "VerbForm") == "Inf":
             return True
     return _morph(tok, "VerbForm") == "Fin" and _morph(tok, "Tense") in ("Past", "Imp")
 
@@ -207,7 +230,7 @@ def _realised(tok: Token, lexicon: Lexicon) -> bool:
         if head.pos_ in ("VERB", "AUX") or head.pos_ == "ADJ" and _aux(head):
             if _blocked(head, lexicon):
                 return False
-            if head.lemma_ in modal and not _past(head):
+            if _lemma(head) in modal and not _past(head):
                 return False
             if infinitive and current.i == tok.i and not _after_infinitive_head(tok, lexicon):
                 return False
@@ -225,7 +248,7 @@ def _after_infinitive_head(tok: Token, lexicon: Lexicon) -> bool:
     """"décident de s'engager": the verb just before the infinitive lets it count."""
     heads = lexicon.words("infinitive_heads")
     for t in reversed(tok.doc[max(0, tok.i - 4): tok.i]):
-        if t.lemma_ in heads or fold(t.lower_)[:5] in {fold(h)[:5] for h in heads}:
+        if fold(t.lower_)[:5] in {fold(h)[:5] for h in heads} or _lemma(t) in heads:
             return True
         if t.pos_ not in ("ADP", "PRON", "SCONJ", "PART") and t.lower_ not in ("de", "d'", "s'"):
             return False
@@ -240,7 +263,7 @@ def _undated_allowed(tok: Token, lexicon: Lexicon) -> bool:
         while head.head.i != head.i and head.pos_ not in ("VERB", "AUX"):
             head = head.head
         lieu = any(c.lower_ == "lieu" for c in head.children)
-        return (head.lemma_ in realising or lieu and "avoir lieu" in realising) and _past(head)
+        return (_lemma(head) in realising or lieu and "avoir lieu" in realising) and _past(head)
     if _past(tok):
         return True
     if tok.dep_ == "conj" and not _aux(tok) and tok.head.pos_ == "VERB":
@@ -433,16 +456,25 @@ def _triggers(doc: Doc, matcher: Matcher, lexicon: Lexicon,
     seen: set[tuple[str, int]] = set()
     out = []
     for match_id, start, _ in matcher(doc):
-        trigger = by_id[doc.vocab.strings[match_id]]
+        trigger_id, _, kind = doc.vocab.strings[match_id].partition("|")
+        trigger = by_id[trigger_id]
         tok = doc[start]
         if (trigger.id, tok.i) in seen or any(d.start <= tok.idx < d.end for d in date_spans):
             continue
-        seen.add((trigger.id, tok.i))
-        noun = next((n for n in trigger.nouns if tok.lower_ in (n, n + "s")), None)
-        if noun:
+        if kind == "noun":
+            noun = next(n for n in trigger.nouns if tok.lower_ in (n, n + "s"))
             tok.pos_, tok.lemma_ = "NOUN", noun  # "Journées de lancement" tagged as an adverb
-        elif trigger.verbs and tok.pos_ not in ("VERB", "ADJ", "NOUN"):
-            _as_participle(tok, trigger)
+        elif kind == "verb":
+            if tok.pos_ in ("VERB", "ADJ", "AUX") and _lemma(tok) in trigger.verbs:
+                pass
+            elif tok.pos_ not in ("VERB", "NOUN") and re.match(_participles(trigger.verbs),
+                                                                 tok.lower_):
+                _as_participle(tok, trigger)  # "Adoptée" at the start of a line
+            else:
+                continue
+        elif _lemma(tok) != trigger.sequences[int(kind[3:])][0]:
+            continue
+        seen.add((trigger.id, tok.i))
         out.append(_Found(trigger, tok))
     return out
 
@@ -614,7 +646,7 @@ class _SentenceReader:
         if not _realised(tok, self.lexicon):
             return []
         if trigger.needs_body and tok.pos_ in ("NOUN", "PROPN") and (
-                tok.head.lemma_ in self.lexicon.words("request_verbs")):
+                _lemma(tok.head) in self.lexicon.words("request_verbs")):
             return []
         actors = self._actors_of(f)
         objects = self._objects_of(f)
@@ -854,13 +886,18 @@ def worth_parsing(text: str, lexicon: Lexicon, finder: ObjectFinder) -> bool:
 
 
 def warm_up_events(model: str = DEFAULT_MODEL) -> None:
-    """Load the parsing pipeline and build the matcher before the first document."""
+    """Load the parsing pipeline, build the matcher and compile the finders' patterns
+    before the first document."""
     _matcher(model)
+    lexicon = load_lexicon()
+    worth_parsing("Le PTSM a été signé en 2020.", lexicon, ObjectFinder(lexicon))
+    find_institutions("ARS")
 
 
 def _parse(texts: list[str], settings: EventSettings) -> Iterator[Doc]:
     nlp = parse_pipeline(settings.model)
-    return nlp.pipe((_for_parser(t) for t in texts), batch_size=settings.batch_size)
+    return nlp.pipe((_for_parser(t) for t in texts), batch_size=settings.batch_size,
+                    disable=list(LAZY))
 
 
 def _for_parser(text: str) -> str:

@@ -69,3 +69,21 @@ def test_every_module_has_a_floor() -> None:
         name = module_name(path)
         if name not in PACKAGES:
             floor_of(name)
+
+
+def test_only_the_code_that_makes_rows_is_fingerprinted() -> None:
+    """Editing the report, exports, evaluation, the CLI or the flow's orchestration keeps
+    cached documents and the nothing-changed fast path: they are not in the fingerprint."""
+    from pipeline.config import DATASET_CODE, DOCUMENT_CODE, _fingerprinted_files
+
+    dataset = {p.relative_to(ROOT).as_posix() for p in _fingerprinted_files(ROOT, DATASET_CODE)}
+    document = {p.relative_to(ROOT).as_posix()
+                for p in _fingerprinted_files(ROOT, DOCUMENT_CODE)}
+    assert document <= dataset
+    for path in ("pipeline/analytics/report.py", "pipeline/analytics/export.py",
+                 "pipeline/analytics/dictionary.py", "pipeline/cli.py", "flows/run_flow.py",
+                 "evaluation/evaluate.py", "README.md"):
+        assert path not in dataset, path
+    for path in ("extractors/fiches.py", "pipeline/readers/pdf.py", "schemas/tables.py"):
+        assert path in document, path
+    assert "pipeline/dedup/passages.py" in dataset - document

@@ -23,6 +23,7 @@ from pipeline.ingest.fetch import (
 from pipeline.ingest.politeness import PACER
 from pipeline.ingest.sniff import EXTENSIONS, PDF, pdf_page_count, sniff_media_type
 from pipeline.ingest.sources import FETCH_LOG, Source, SourcesError
+from pipeline.ingest.state_file import load_state, save_state
 from schemas.document import doc_id_for, sha256_bytes
 
 
@@ -81,7 +82,7 @@ def ingest_source(source: Source, settings: Settings) -> Ingested:
         raise IngestError(f"{shown_uri(source)}: the URI contains a NUL byte (\\x00); "
                           "correct it in the sources list", "invalid_uri")
     state_path = _state_path(settings.store, source.id)
-    previous = _load_state(state_path)
+    previous = load_state(state_path)
     if source.is_remote:
         data, validators = _fetch(source, settings, previous)
         if data is None:  # 304 Not Modified: the stored copy is current
@@ -122,7 +123,7 @@ def ingest_source(source: Source, settings: Settings) -> Ingested:
         discovered_from=source.discovered_from,
         link_text=source.link_text,
     )
-    _save_state(state_path, {**validators, "raw_path": str(raw_path), "sha256": sha})
+    save_state(state_path, {**validators, "raw_path": str(raw_path), "sha256": sha})
     _log_fetch(store, ingested)
     return ingested
 
@@ -202,20 +203,6 @@ def _fetch(source: Source, settings: Settings,
 
 def _state_path(store: Path, source_id: str) -> Path:
     return store / "state" / f"{sha256_bytes(source_id.encode())[:16]}.json"
-
-
-def _load_state(path: Path) -> dict[str, Any]:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-
-
-def _save_state(path: Path, state: dict[str, Any]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".{uuid.uuid4().hex[:8]}.part")
-    tmp.write_text(json.dumps(state, ensure_ascii=False), encoding="utf-8")
-    tmp.replace(path)
 
 
 def _log_fetch(store: Path, ingested: Ingested) -> None:

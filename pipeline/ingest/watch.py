@@ -17,7 +17,6 @@ fetched again as they are.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
@@ -35,6 +34,7 @@ from pipeline.ingest.fetch import (
 )
 from pipeline.ingest.politeness import PACER, HostPacer, RobotsRules
 from pipeline.ingest.sources import Source, SourcesError
+from pipeline.ingest.state_file import load_state, save_state
 from pipeline.readers.errors import ReaderError
 from pipeline.readers.html_links import Link, main_content_links
 from schemas.document import sha256_bytes
@@ -189,7 +189,7 @@ def discover(watch: Watch, settings: Settings, pacer: HostPacer = PACER) -> Disc
         return found
     fetch_settings = fetch_settings_from(settings)
     state_path = settings.store / "watch" / f"{sha256_bytes(watch.id.encode())[:16]}.json"
-    state = _load_state(state_path)
+    state = load_state(state_path)
     crawl = _Crawl(watch, settings, fetch_settings, state, pacer, found)
     crawl.run()
     known: dict[str, dict[str, Any]] = state.get("links", {})
@@ -212,7 +212,7 @@ def discover(watch: Watch, settings: Settings, pacer: HostPacer = PACER) -> Disc
     found.missing = sorted(i.get("source_id", link_source_id(u)) for u, i in gone.items())
     found.gone_now = sorted(i.get("source_id", link_source_id(u)) for u, i in gone.items()
                             if i.get("gone_since") == now)
-    _save_state(state_path, {"watch": watch.uri, "pages": state.get("pages", {}),
+    save_state(state_path, {"watch": watch.uri, "pages": state.get("pages", {}),
                              "links": {**gone, **links}})
     return found
 
@@ -342,20 +342,6 @@ class _Crawl:
 def _site_key(url: str) -> str:
     """Host and port, lower-cased, without a leading "www." (www.x.fr and x.fr are one site)."""
     return urlsplit(url).netloc.lower().removeprefix("www.")
-
-
-def _load_state(path: Path) -> dict[str, Any]:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-
-
-def _save_state(path: Path, state: dict[str, Any]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".part")
-    tmp.write_text(json.dumps(state, ensure_ascii=False, indent=1), encoding="utf-8")
-    tmp.replace(path)
 
 
 @dataclass

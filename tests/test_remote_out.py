@@ -221,7 +221,7 @@ def test_secrets_in_the_uri_are_not_printed() -> None:
     assert "hunter2" not in redact("gs://b/p?secret_key=hunter2&x=1")
 
 
-@pytest.mark.parametrize("command", [["validate"], ["report"], ["eval"],
+@pytest.mark.parametrize("command", [["validate"], ["report"], ["eval", "--gold", "gold.json"],
                                      ["export", "--format", "csv"]])
 def test_local_only_commands_refuse_a_remote_out(command: list[str],
                                                  capsys: pytest.CaptureFixture) -> None:

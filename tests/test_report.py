@@ -9,14 +9,14 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from fixtures.synthetic_dataset import make_synthetic_dataset
+from fixtures.synthetic_dataset import make_synthetic_dataset, synthetic_rows
 from lxml import html as lxml_html
 from PIL import Image
 
 from pipeline.analytics.duckdb_views import build_duckdb
 from pipeline.analytics.export import exports_dir
 from pipeline.analytics.report import build_report
-from pipeline.dataset.publish import publish
+from pipeline.dataset.publish import publish, to_arrow
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -89,6 +89,18 @@ def test_report_compares_the_departements_in_french(report: Path) -> None:
     assert "page 7: image sans texte" in html  # partial document
     missing = page.xpath('//script[@id="graphique-manquants-donnees"]')[0].text
     assert "Opérateur" in missing and "Pilotes" in missing  # fields missing, in French
+
+
+def test_fiche_candidates_not_read_are_listed(tmp_path: Path) -> None:
+    rows = synthetic_rows()
+    rows["documents"][0].update(fiche_headings_rejected=1, fiche_tables_rejected=13)
+    out = publish({name: to_arrow(name, r) for name, r in rows.items()}, tmp_path / "c",
+                  {"schema_version": "1"}, finish=build_duckdb)
+    page = _page(build_report(out, tmp_path / "r.html"))
+    quality = page.xpath('//section[@id="qualite"]')[0]
+    table = quality.xpath('.//h3[starts-with(., "Candidats fiches non lus")]'
+                          '/following-sibling::table[1]//tbody/tr/td')
+    assert [td.text_content() for td in table][2:] == ["1", "13"]
 
 
 def test_report_on_an_empty_dataset(tmp_path: Path) -> None:

@@ -450,8 +450,28 @@ def _quality(con: duckdb.DuckDBPyConnection, out: Path, data: _Data,
                      + _html_table(["Source", "Titre"],
                                    [[_cell(r["source_uri"]), _cell(r["title"])]
                                     for r in unknown]))
+    parts.append(_not_read_as_fiches(con))
     parts.append(_missing_fields(con, data, settings))
     return _section("qualite", "Qualité des données", "".join(parts))
+
+
+def _not_read_as_fiches(con: duckdb.DuckDBPyConnection) -> str:
+    """Documents with fiche headings or tables that were found but not read as fiches."""
+    columns = {r[0] for r in con.execute("describe documents").fetchall()}
+    if not {"fiche_headings_rejected", "fiche_tables_rejected"} <= columns:
+        return ""  # a dataset published before these counts existed
+    rows = _rows(con, """select source_uri, title, fiche_headings_rejected as headings,
+                         fiche_tables_rejected as tables from documents
+                         where coalesce(is_current, true)
+                           and coalesce(fiche_headings_rejected, 0)
+                               + coalesce(fiche_tables_rejected, 0) > 0
+                         order by source_uri""")
+    if not rows:
+        return ""
+    return ("<h3>Candidats fiches non lus (titres ou tableaux écartés, à vérifier)</h3>"
+            + _html_table(["Source", "Titre", "Titres écartés", "Tableaux écartés"],
+                          [[_cell(r["source_uri"]), _cell(r["title"]), _cell(r["headings"]),
+                            _cell(r["tables"])] for r in rows]))
 
 
 def _missing_fields(con: duckdb.DuckDBPyConnection, data: _Data,

@@ -24,6 +24,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 STARTUP_TIMEOUT_S = 180.0  # a fresh PREFECT_HOME migrates its database first
+# The event services of an ephemeral server record task runs and events for the UI and
+# for automations: a temporary server has neither, and they cost CPU during the run.
+QUIET_SERVICES = {f"PREFECT_SERVER_SERVICES_{name}_ENABLED": "false" for name in (
+    "TASK_RUN_RECORDER", "EVENT_PERSISTER", "TRIGGERS", "EVENT_LOGGER")}
 
 
 @dataclass
@@ -103,7 +107,7 @@ def temporary_server(log: Path) -> TemporaryServer | None:
                "prefect.server.api.server:create_app", "--host", "127.0.0.1", "--port",
                str(port), "--log-level", "error", "--lifespan", "on"]
     env = {**os.environ, "PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1",
-           "PREFECT__SERVER_FINAL": "1"}
+           "PREFECT__SERVER_FINAL": "1", **QUIET_SERVICES}
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("ab") as output:
         process = subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL, stdout=output,

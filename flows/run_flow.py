@@ -10,14 +10,15 @@ from typing import Any
 
 import pyarrow as pa
 from prefect import flow, get_run_logger, task
-from prefect.cache_policies import CacheKeyFnPolicy
+from prefect.cache_policies import NO_CACHE, CacheKeyFnPolicy
 from prefect.futures import as_completed
 from prefect.logging import get_logger
 from prefect.runtime import flow_run, task_run
+from prefect.utilities.annotations import quote
 
 from flows.api_server import temporary_server
 from flows.progress import RunProgress
-from flows.runners import in_worker_process, task_runner_for, worker_processes
+from flows.runners import task_runner_for
 from flows.unchanged import (
     RunSummary,
     build_manifest,
@@ -26,6 +27,7 @@ from flows.unchanged import (
     previous_if_unchanged,
     republish,
 )
+from flows.worker_pool import MODELS, in_worker_process, worker_processes
 from pipeline.analytics.duckdb_views import build_duckdb
 from pipeline.analytics.plans import mark_documents
 from pipeline.analytics.profiles import build_profiles
@@ -54,7 +56,6 @@ from pipeline.stages import (
     ingest_stage,
     process_stage,
     quarantine_row,
-    warm_up,
 )
 
 INGEST_RETRIES = 2
@@ -135,7 +136,7 @@ def _run_locked(settings: Settings) -> RunSummary:
     known = {row["doc_id"] for row in previous_rows(settings.out, "documents")}
     tables = build_tables(results, quarantine, previous=settings.out,
                           source_ids=[s.id for s in sources] + watched.missing,
-                          dedup=dedup_task,
+                          dedup=_dedup_in_task,
                           rebuild=lambda docs: _rebuild(processor, docs, run_id),
                           problems=repaired)
     for problem in repaired:
@@ -159,10 +160,16 @@ def _run_locked(settings: Settings) -> RunSummary:
     return summary
 
 
-@task(name="dedup")
+@task(name="dedup", cache_policy=NO_CACHE)
 def dedup_task(rows: Rows) -> Rows:
     """Mark repeated passages across the run (clusters, canonical, spans)."""
     return mark_repeats(rows)
+
+
+def _dedup_in_task(rows: Rows) -> Rows:
+    """`dedup_task` on the run's rows, quoted: Prefect does not walk every row looking
+    for futures (that walk cost more than the dedup itself)."""
+    return dedup_task(quote(rows))
 
 
 def build_tables(results: list[DocResult], quarantine: list[dict[str, Any]],
@@ -288,13 +295,13 @@ def _read_and_extract(processor: Any, ingested: list[Ingested],
     return [results[i.source_id] for i in ingested]
 
 
-def run(settings: Settings, documents_to_read: bool = False) -> RunSummary:
+def run(settings: Settings) -> RunSummary:
     """Run the flow with the task runner the settings ask for, on the Prefect server of
     `PREFECT_API_URL`, else on a temporary local one (flows.api_server). The worker
-    processes start when the first document is to be read (not for cached results), or
-    at once, while the server starts, when the caller knows there are `documents_to_read`."""
+    processes start when the first document is to be read (not for cached results),
+    unless the caller started them already (`ptsm run` does, while Prefect starts)."""
     server = temporary_server(settings.prefect_server_log)
-    with worker_processes(settings, warm_up=warm_up, start_now=documents_to_read):
+    with worker_processes(settings, preload=MODELS):
         if server is not None:
             server.wait_until_healthy()
             get_logger("ptsm").info("temporary Prefect server %s (its log: %s)",

@@ -4,17 +4,9 @@ reading and extraction in a pool of worker processes (`process`, the default) or
 
 from __future__ import annotations
 
-import functools
 import logging
-import multiprocessing
 import os
-import threading
-from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
-from contextlib import contextmanager
-from dataclasses import dataclass, field
-from typing import TypeVar
+from dataclasses import dataclass
 
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
@@ -22,7 +14,6 @@ from pipeline.config import TASK_RUNNERS, Settings
 
 DASK_LOG_LEVEL = "warning"  # override with DASK_LOGGING__DISTRIBUTED=info
 MIN_TASK_THREADS = 4  # ingest waits on the network; tasks wait on the worker processes
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -63,100 +54,6 @@ def task_runner_for(settings: Settings, local: LocalDaskCluster | None = None) -
         return DaskTaskRunner(cluster_kwargs=(local or LocalDaskCluster()).kwargs(workers))
     raise ValueError(f"unknown task runner {settings.task_runner!r} "
                      f"(choose from {', '.join(TASK_RUNNERS)})")
-
-
-class WorkerCrashed(RuntimeError):
-    """A worker process died while working (a crash in native code, killed for memory)."""
-
-
-@dataclass
-class _Pool:
-    """The worker processes of the run in progress: started by the first call that needs
-    them (a run with nothing to read starts none), started again if they die."""
-
-    start: Callable[[], ProcessPoolExecutor]
-    executor: ProcessPoolExecutor | None = None
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def get(self) -> ProcessPoolExecutor:
-        with self.lock:
-            if self.executor is None:
-                self.executor = self.start()
-            return self.executor
-
-    def replace(self, broken: ProcessPoolExecutor) -> None:
-        """New processes instead of `broken` (once, however many calls saw it break)."""
-        with self.lock:
-            if self.executor is broken:
-                broken.shutdown(wait=False, cancel_futures=True)
-                self.executor = self.start()
-
-    def shutdown(self) -> None:
-        with self.lock:
-            if self.executor is not None:
-                self.executor.shutdown()
-
-
-_POOL: list[_Pool] = []
-
-
-@contextmanager
-def worker_processes(settings: Settings, warm_up: Callable[[], object] | None = None,
-                     start_now: bool = False) -> Iterator[None]:
-    """With `--task-runner process`, a pool of `settings.workers` processes for the run's
-    CPU-bound calls (:func:`in_worker_process`), all started at the first call (or at once
-    with `start_now`, when the run already knows it has documents to read), each running
-    `warm_up` (loading the models) first. Readers and spaCy are CPU-bound Python:
-    threads would share one core. Prefect's own ProcessPoolTaskRunner would also move each
-    task's orchestration, cache lookup and result into the pool, which costs more than
-    reading a small document."""
-    if settings.task_runner != "process" or _POOL:
-        yield
-        return
-
-    def start() -> ProcessPoolExecutor:
-        context = multiprocessing.get_context("spawn")  # no fork of a threaded process
-        executor = ProcessPoolExecutor(max_workers=max(1, settings.workers),
-                                       mp_context=context,
-                                       initializer=functools.partial(_worker_start, warm_up))
-        for _ in range(max(1, settings.workers)):  # a spawn pool starts one per waiting call
-            executor.submit(int)
-        return executor
-
-    pool = _Pool(start)
-    if start_now:
-        pool.get()
-    _POOL.append(pool)
-    try:
-        yield
-    finally:
-        _POOL.remove(pool)
-        pool.shutdown()
-
-
-def _worker_start(warm_up: Callable[[], object] | None) -> None:
-    """In each worker process: end with the run's process, however it ends (a killed run
-    must not leave its workers behind), then load the models."""
-    parent = multiprocessing.parent_process()
-    if parent is not None:
-        threading.Thread(target=lambda: (parent.join(), os._exit(1)), daemon=True).start()
-    if warm_up is not None:
-        warm_up()
-
-
-def in_worker_process(fn: Callable[..., T], *args: object) -> T:
-    """`fn(*args)` in the run's worker processes when it has them, else here. When a worker
-    process dies, the pool is started again and :class:`WorkerCrashed` raised for each call
-    it was running (the caller may try again: the culprit crashes again, the others not)."""
-    if not _POOL:
-        return fn(*args)
-    pool = _POOL[0]
-    executor = pool.get()
-    try:
-        return executor.submit(fn, *args).result()
-    except BrokenProcessPool as exc:
-        pool.replace(executor)
-        raise WorkerCrashed(f"a worker process died ({exc})") from exc
 
 
 def _quiet_dask_logs(level: str = DASK_LOG_LEVEL) -> None:

@@ -179,11 +179,15 @@ def cmd_run(args: argparse.Namespace) -> int:
         from flows.api_server import temporary_server
 
         temporary_server(settings.prefect_server_log)  # starts while Prefect is imported
-        from flows.run_flow import run
+        from flows.worker_pool import MODELS, worker_processes
 
         # local sources that are not all unchanged: documents to read, the worker
-        # processes load their models while the Prefect server starts
-        summary = run(settings, documents_to_read=not any(s.is_remote for s in sources))
+        # processes load their models while Prefect is imported and its server starts
+        with worker_processes(settings, preload=MODELS,
+                              start_now=not any(s.is_remote for s in sources)):
+            from flows.run_flow import run
+
+            summary = run(settings)
     print()
     print(f"ptsm run {summary.run_id}")
     print(f"  sources read   {summary.n_sources}")

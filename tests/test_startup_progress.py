@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 
 from flows.progress import RunProgress, format_duration
-from flows.runners import in_worker_process, worker_processes
+from flows.worker_pool import in_worker_process, worker_processes
 from pipeline.config import Settings, default_store
 from pipeline.ingest.sources import sources_from_folder
 

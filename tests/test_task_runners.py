@@ -11,7 +11,8 @@ import pytest
 from conftest import ROOT, Run, run_cli
 
 from flows.api_server import profile_api_url, temporary_server
-from flows.runners import WorkerCrashed, in_worker_process, task_runner_for, worker_processes
+from flows.runners import task_runner_for
+from flows.worker_pool import WorkerCrashed, in_worker_process, worker_processes
 from pipeline.config import Settings
 from pipeline.ingest.raw_store import Ingested
 from pipeline.stages import crashed

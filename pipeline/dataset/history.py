@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pipeline.dataset.outputs import MANIFEST, Location, published_dataset
 from pipeline.dataset.publish import UNREADABLE, damaged_files, read_table
-from pipeline.stages import DocResult
 from schemas.tables import SCHEMAS, TABLES
 
+if TYPE_CHECKING:  # the readers and extractors are not imported by a run that reads nothing
+    from pipeline.stages import DocResult
+
 # documents rows → their DocResults again (cached per-document results, or read anew)
-Rebuild = Callable[[list[dict[str, Any]]], list[DocResult]]
+Rebuild = Callable[[list[dict[str, Any]]], list["DocResult"]]
 CARRIED_TABLES = tuple(t for t in TABLES if "doc_id" in SCHEMAS[t].names and t != "documents")
 
 

@@ -1,0 +1,132 @@
+"""The worker processes of a run: CPU-bound reading and extraction, off the orchestrating
+process. Prefect-free, so that the command line can start them before Prefect is even
+imported.
+
+The processes are forked from a fork server that imported `preload` first (the spaCy
+models and the extractors' patterns): the models load once per run, not once per worker,
+and a replaced worker starts warm.
+"""
+
+from __future__ import annotations
+
+import importlib
+import multiprocessing
+import os
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from pipeline.config import Settings
+
+MODELS = "flows.preload_models"  # the module whose import loads what every document needs
+T = TypeVar("T")
+
+
+class WorkerCrashed(RuntimeError):
+    """A worker process died while working (a crash in native code, killed for memory)."""
+
+
+@dataclass
+class _Pool:
+    """The worker processes of the run in progress: started by the first call that needs
+    them (a run with nothing to read starts none), started again if they die."""
+
+    start: Callable[[], ProcessPoolExecutor]
+    executor: ProcessPoolExecutor | None = None
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def get(self) -> ProcessPoolExecutor:
+        with self.lock:
+            if self.executor is None:
+                self.executor = self.start()
+            return self.executor
+
+    def replace(self, broken: ProcessPoolExecutor) -> None:
+        """New processes instead of `broken` (once, however many calls saw it break)."""
+        with self.lock:
+            if self.executor is broken:
+                broken.shutdown(wait=False, cancel_futures=True)
+                self.executor = self.start()
+
+    def shutdown(self) -> None:
+        with self.lock:
+            if self.executor is not None:
+                self.executor.shutdown()
+
+
+_POOL: list[_Pool] = []
+
+
+def _context(preload: str | None) -> multiprocessing.context.BaseContext:
+    """A fork server that imports `preload` once (where there is one: POSIX), else spawn.
+    The preload list only counts before this process' fork server starts."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    if preload:
+        context.set_forkserver_preload([preload])
+    return context
+
+
+@contextmanager
+def worker_processes(settings: Settings, preload: str | None = None,
+                     start_now: bool = False) -> Iterator[None]:
+    """With `--task-runner process`, a pool of `settings.workers` processes for the run's
+    CPU-bound calls (:func:`in_worker_process`), all started at the first call (or at once
+    with `start_now`, when the run already knows it has documents to read), each with the
+    module `preload` imported (loaded once in the fork server, or by the worker itself).
+    Inside a run that already has worker processes, those are used. Readers and spaCy are
+    CPU-bound Python: threads would share one core. Prefect's own ProcessPoolTaskRunner
+    would also move each task's orchestration, cache lookup and result into the pool,
+    which costs more than reading a small document."""
+    if settings.task_runner != "process" or _POOL:
+        yield
+        return
+    workers = max(1, settings.workers)
+
+    def start() -> ProcessPoolExecutor:
+        executor = ProcessPoolExecutor(max_workers=workers, mp_context=_context(preload),
+                                       initializer=_worker_start, initargs=(preload,))
+        for _ in range(workers):  # the pool starts one process per waiting call
+            executor.submit(int)
+        return executor
+
+    pool = _Pool(start)
+    if start_now:
+        pool.get()
+    _POOL.append(pool)
+    try:
+        yield
+    finally:
+        _POOL.remove(pool)
+        pool.shutdown()
+
+
+def _worker_start(preload: str | None) -> None:
+    """In each worker process: end with the run's process, however it ends (a killed run
+    must not leave its workers behind), then have `preload` imported (a no-op when the
+    fork server did it)."""
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(target=lambda: (parent.join(), os._exit(1)), daemon=True).start()
+    if preload:
+        importlib.import_module(preload)
+
+
+def in_worker_process(fn: Callable[..., T], *args: object) -> T:
+    """`fn(*args)` in the run's worker processes when it has them, else here. When a worker
+    process dies, the pool is started again and :class:`WorkerCrashed` raised for each call
+    it was running (the caller may try again: the culprit crashes again, the others not)."""
+    if not _POOL:
+        return fn(*args)
+    pool = _POOL[0]
+    executor = pool.get()
+    try:
+        return executor.submit(fn, *args).result()
+    except BrokenProcessPool as exc:
+        pool.replace(executor)
+        raise WorkerCrashed(f"a worker process died ({exc})") from exc

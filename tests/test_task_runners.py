@@ -66,6 +66,39 @@ def test_worker_processes_run_the_calls_of_their_run() -> None:
         assert in_worker_process(os.getpid) == os.getpid()
 
 
+PRELOAD_PROBE = """
+import os, sys
+sys.path.insert(0, {root!r})
+from flows.worker_pool import in_worker_process, worker_processes
+from heavy_models import loaded_by
+from pipeline.config import Settings
+
+with worker_processes(Settings(task_runner="process", workers=2), preload="heavy_models"):
+    print(sorted({{in_worker_process(loaded_by) for _ in range(6)}}))
+"""
+HEAVY_MODELS = """import os
+LOADED_IN = os.getpid()  # where this module was imported
+
+
+def loaded_by() -> tuple[int, int]:
+    return LOADED_IN, os.getpid()
+"""
+
+
+def test_the_worker_processes_start_with_the_models_loaded_once(tmp_path: Path) -> None:
+    """The fork server imports the preload module once; every worker is forked from it."""
+    import subprocess
+    import sys
+
+    (tmp_path / "heavy_models.py").write_text(HEAVY_MODELS)
+    probe = PRELOAD_PROBE.format(root=str(ROOT))
+    out = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True,
+                         text=True, check=True, env={**os.environ, "PYTHONPATH": str(tmp_path)})
+    pairs = eval(out.stdout.strip())  # [(loaded_in, worker pid), ...]
+    assert len({loaded for loaded, _ in pairs}) == 1  # one load for all the workers
+    assert all(loaded != worker for loaded, worker in pairs)  # not in the workers
+
+
 def test_a_dead_worker_process_is_reported_and_replaced() -> None:
     with worker_processes(Settings(task_runner="process", workers=2)):
         with pytest.raises(WorkerCrashed, match="a worker process died"):

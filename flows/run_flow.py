@@ -17,6 +17,7 @@ from prefect.runtime import flow_run, task_run
 from prefect.utilities.annotations import quote
 
 from flows.api_server import temporary_server
+from flows.early_start import cache_key, early_key, key_storage
 from flows.progress import RunProgress
 from flows.runners import task_runner_for
 from flows.unchanged import (
@@ -83,21 +84,21 @@ def ingest_task(source: Source, settings: Settings) -> Ingested | dict[str, Any]
 @task(name="read-and-extract", persist_result=True)
 def process_task(ingested: Ingested, run_id: str) -> DocResult:
     """Read and extract one document; cached on its content hash and the code fingerprint."""
-    result = in_worker_process(process_stage, ingested)
+    result = in_worker_process(process_stage, ingested, early_key=early_key(ingested))
     result.run_id = run_id
     return result
 
 
 def _content_key(fingerprint: str):
     def key(_ctx: object, params: dict[str, Any]) -> str:
-        return f"doc-{params['ingested'].sha256}-{fingerprint}"
+        return cache_key(params["ingested"], fingerprint)
     return key
 
 
 def _cached_process_task(settings: Settings):
     policy = CacheKeyFnPolicy(cache_key_fn=_content_key(code_fingerprint()))
     return process_task.with_options(
-        cache_policy=policy.configure(key_storage=settings.store / ".cache" / "keys"))
+        cache_policy=policy.configure(key_storage=key_storage(settings)))
 
 
 @flow(name="ptsm-run", log_prints=True)

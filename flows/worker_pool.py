@@ -13,8 +13,8 @@ import importlib
 import multiprocessing
 import os
 import threading
-from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Hashable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -59,6 +59,7 @@ class _Pool:
 
 
 _POOL: list[_Pool] = []
+_EARLY: dict[Hashable, Future] = {}  # calls started before the run asked for them
 
 
 def _context(preload: str | None) -> multiprocessing.context.BaseContext:
@@ -102,6 +103,9 @@ def worker_processes(settings: Settings, preload: str | None = None,
     try:
         yield
     finally:
+        for future in _EARLY.values():  # started early, never asked for
+            future.cancel()
+        _EARLY.clear()
         _POOL.remove(pool)
         pool.shutdown()
 
@@ -117,16 +121,27 @@ def _worker_start(preload: str | None) -> None:
         importlib.import_module(preload)
 
 
-def in_worker_process(fn: Callable[..., T], *args: object) -> T:
-    """`fn(*args)` in the run's worker processes when it has them, else here. When a worker
-    process dies, the pool is started again and :class:`WorkerCrashed` raised for each call
-    it was running (the caller may try again: the culprit crashes again, the others not)."""
+def start_early(key: Hashable, fn: Callable[..., T], *args: object) -> None:
+    """Start `fn(*args)` in the worker processes now; the run's own call with the same
+    `early_key` (:func:`in_worker_process`) then takes its result. Without worker
+    processes, nothing is started (the run calls `fn` itself)."""
+    if _POOL and key not in _EARLY:
+        _EARLY[key] = _POOL[0].get().submit(fn, *args)
+
+
+def in_worker_process(fn: Callable[..., T], *args: object,
+                      early_key: Hashable | None = None) -> T:
+    """`fn(*args)` in the run's worker processes when it has them, else here (or the
+    result of the same call started early under `early_key`). When a worker process dies,
+    the pool is started again and :class:`WorkerCrashed` raised for each call it was
+    running (the caller may try again: the culprit crashes again, the others not)."""
     if not _POOL:
         return fn(*args)
     pool = _POOL[0]
     executor = pool.get()
+    future = _EARLY.pop(early_key, None) if early_key is not None else None
     try:
-        return executor.submit(fn, *args).result()
+        return (future or executor.submit(fn, *args)).result()
     except BrokenProcessPool as exc:
         pool.replace(executor)
         raise WorkerCrashed(f"a worker process died ({exc})") from exc

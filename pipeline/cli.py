@@ -179,12 +179,19 @@ def cmd_run(args: argparse.Namespace) -> int:
         from flows.api_server import temporary_server
 
         temporary_server(settings.prefect_server_log)  # starts while Prefect is imported
-        from flows.worker_pool import MODELS, worker_processes
+        from flows.early_start import early_key, to_read_early
+        from flows.worker_pool import MODELS, start_early, worker_processes
 
-        # local sources that are not all unchanged: documents to read, the worker
-        # processes load their models while Prefect is imported and its server starts
-        with worker_processes(settings, preload=MODELS,
-                              start_now=not any(s.is_remote for s in sources)):
+        # the worker processes load their models, then read the local documents that
+        # have no cached result, while Prefect is imported and its server starts
+        with worker_processes(settings, preload=MODELS):
+            from pipeline.stages import process_stage
+
+            early = to_read_early(settings, sources)
+            for ingested in early:
+                start_early(early_key(ingested), process_stage, ingested)
+            if early:
+                print(f"reading {len(early)} documents while Prefect starts", file=sys.stderr)
             from flows.run_flow import run
 
             summary = run(settings)

@@ -6,10 +6,11 @@ import io
 import logging
 import multiprocessing
 import os
+import time
 from pathlib import Path
 
 from flows.progress import RunProgress, format_duration
-from flows.worker_pool import in_worker_process, worker_processes
+from flows.worker_pool import in_worker_process, start_early, worker_processes
 from pipeline.config import Settings, default_store
 from pipeline.ingest.sources import sources_from_folder
 
@@ -19,6 +20,22 @@ def test_worker_processes_start_with_the_first_document_to_read() -> None:
         assert multiprocessing.active_children() == []  # nothing read yet: no process
         assert in_worker_process(os.getpid) != os.getpid()
         assert 1 <= len(multiprocessing.active_children()) <= 2
+
+
+def test_calls_started_early_give_their_result_to_the_run() -> None:
+    with worker_processes(Settings(task_runner="process", workers=1)):
+        start_early("doc", time.time)
+        time.sleep(1.0)  # the early call ran meanwhile
+        asked = time.time()
+        assert in_worker_process(time.time, early_key="doc") < asked - 0.5
+        assert in_worker_process(time.time, early_key="doc") >= asked  # taken once
+        start_early("never asked", time.sleep, 0.2)
+    # the run ended: what it never asked for was dropped with its worker processes
+
+
+def test_ptsm_run_reads_its_documents_while_prefect_starts(sample_run) -> None:
+    """The samples' digest test checks the rows; here, that they were read early."""
+    assert "documents while Prefect starts" in sample_run.stderr
 
 
 def _log() -> tuple[logging.Logger, io.StringIO]:

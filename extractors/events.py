@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 from extractors.acronyms import extract_acronyms
 from extractors.dates import FrenchDate, find_dates
+from extractors.entities import entity_pipeline
 from extractors.event_lexicon import (
     Lexicon,
     ObjectFinder,
@@ -43,7 +44,13 @@ from extractors.event_lexicon import (
     participle_stem,
 )
 from extractors.institutions import Mention, find_institutions
-from extractors.nlp import DEFAULT_MODEL, iter_sentences, load_model, loaded_once
+from extractors.nlp import (
+    DEFAULT_MODEL,
+    PARSE_COMPONENTS,
+    iter_sentences,
+    loaded_once,
+    others,
+)
 from extractors.textfold import fold, fold_map
 from schemas.document import Document
 
@@ -52,10 +59,10 @@ if TYPE_CHECKING:
     from spacy.matcher import Matcher
     from spacy.tokens import Doc, Token
 
-PARSE_COMPONENTS = ("tok2vec", "morphologizer", "parser", "attribute_ruler", "lemmatizer")
 # The lemmatizer is loaded but run lazily, on the few tokens the rules look at: lemmatizing
 # every token of a parsed sentence costs more than the parse itself.
 LAZY = ("lemmatizer",)
+RUN_COMPONENTS = tuple(name for name in PARSE_COMPONENTS if name not in LAZY)
 _ARGUMENT_DEPS = {"nsubj", "nsubj:pass", "obj", "obl:arg", "iobj", "nmod", "appos", "expl:subj"}
 _CLIMB_DEPS = {"xcomp", "ccomp", "advcl", "csubj", "obj", "obl", "obl:arg", "obl:mod", "nmod",
                "nsubj", "nsubj:pass", "conj", "acl", "appos"}
@@ -97,9 +104,10 @@ class _Sentence:
 
 @loaded_once
 def parse_pipeline(model: str = DEFAULT_MODEL) -> Language:
-    """``model`` with what the event rules read: morphology, dependencies (and the
-    lemmatizer, run on demand by :func:`_lemma`)."""
-    return load_model(model, PARSE_COMPONENTS)
+    """The process' ``model`` (one load for all extractors, built by
+    :func:`~extractors.entities.entity_pipeline`), which holds what the event rules read:
+    morphology, dependencies (and the lemmatizer, run on demand by :func:`_lemma`)."""
+    return entity_pipeline(model)
 
 
 def _lemma(tok: Token) -> str:
@@ -897,7 +905,7 @@ def warm_up_events(model: str = DEFAULT_MODEL) -> None:
 def _parse(texts: list[str], settings: EventSettings) -> Iterator[Doc]:
     nlp = parse_pipeline(settings.model)
     return nlp.pipe((_for_parser(t) for t in texts), batch_size=settings.batch_size,
-                    disable=list(LAZY))
+                    disable=others(nlp, RUN_COMPONENTS))
 
 
 def _for_parser(text: str) -> str:

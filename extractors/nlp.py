@@ -1,9 +1,11 @@
 """Shared language plumbing: the spaCy model (loaded once) and a cheap sentence splitter.
 
-The French model ``fr_core_news_sm`` is loaded with only the components a caller asks for
-(the NER component of the French models has its own embedding layer, so named entities need
-nothing else). Sentences are split with rules: extraction runs on every block of every
-document and must stay fast.
+The French model ``fr_core_news_sm`` is loaded once per process with the components the
+extractors read (the parser's for events, the NER for entities), and each caller runs only
+its own with ``nlp.pipe(..., disable=others(nlp, keep))``: the NER component of the French
+models has its own embedding layer, so it gives the same entities with or without the
+parser's. Sentences are split with rules: extraction runs on every block of every document
+and must stay fast.
 """
 
 from __future__ import annotations
@@ -21,6 +23,9 @@ if TYPE_CHECKING:
 DEFAULT_MODEL = "fr_core_news_sm"
 _COMPONENTS = ("tok2vec", "morphologizer", "tagger", "parser", "senter", "attribute_ruler",
                "lemmatizer", "ner")
+# What the event rules read: morphology and dependencies (the lemmatizer is run on demand).
+PARSE_COMPONENTS = ("tok2vec", "morphologizer", "parser", "attribute_ruler", "lemmatizer")
+EXTRACTOR_COMPONENTS = (*PARSE_COMPONENTS, "ner")
 
 
 @dataclass(frozen=True)
@@ -52,12 +57,18 @@ def loaded_once(fn: Callable[..., _T]) -> Callable[..., _T]:
 
 
 @loaded_once
-def load_model(model: str = DEFAULT_MODEL, keep: tuple[str, ...] = ("ner",)) -> Language:
+def load_model(model: str = DEFAULT_MODEL,
+               keep: tuple[str, ...] = EXTRACTOR_COMPONENTS) -> Language:
     """Load ``model`` once with only the components in ``keep`` (others are excluded)."""
     import spacy
 
     exclude = [name for name in _COMPONENTS if name not in keep]
     return spacy.load(model, exclude=exclude)
+
+
+def others(nlp: Language, keep: tuple[str, ...]) -> list[str]:
+    """The components of ``nlp`` not in ``keep`` (to disable for a call of ``nlp.pipe``)."""
+    return [name for name in nlp.pipe_names if name not in keep]
 
 
 # An abbreviation before a period does not end a sentence.

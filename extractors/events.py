@@ -27,6 +27,7 @@ a less precise date of the same type and period is dropped.
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -869,9 +870,9 @@ def worth_parsing(text: str, lexicon: Lexicon, finder: ObjectFinder) -> bool:
     (one of its objects, or a body for an opinion or an approval; a date when it needs
     one): only such sentences go through the parser."""
     folded = fold(text)
-    hits = [t for t, words in lexicon.trigger_prefilters() if words.search(folded)]
-    since = _MAY_HOLD_DATE.search(text) and re.search(
-        r"\b(?:" + "|".join(fold(w) for w in lexicon.words("since_words")) + r")\b", folded)
+    hits = [t for t, words in lexicon.trigger_prefilters() if words.search(folded)] if (
+        lexicon.any_trigger().search(folded)) else []
+    since = _since_words(lexicon).search(folded) and _MAY_HOLD_DATE.search(text)
     if not hits and not since:
         return False
     kinds = {o.kind for o in finder.find(text)} - {"project"}
@@ -891,6 +892,12 @@ def worth_parsing(text: str, lexicon: Lexicon, finder: ObjectFinder) -> bool:
             if bodies:
                 return True
     return False
+
+
+@loaded_once
+def _since_words(lexicon: Lexicon) -> re.Pattern[str]:
+    return re.compile(r"\b(?:" + "|".join(fold(w) for w in lexicon.words("since_words"))
+                      + r")\b")
 
 
 def warm_up_events(model: str = DEFAULT_MODEL) -> None:
@@ -924,16 +931,59 @@ def extract_events(doc: Document, settings: EventSettings | None = None) -> list
                   if not settings.prefilter or worth_parsing(s.text, lexicon, finder)]
     if not candidates:
         return []
-    matcher = _matcher(settings.model)
     years = _years_by_day(sentences)
+    keys = [_SentenceKey(lexicon, settings, s.text, s.context_date, tuple(finder.find(s.text)))
+            for s in candidates]
+    read = _read(keys, finder)
     rows: list[dict[str, Any]] = []
-    for s, parsed in zip(candidates, _parse([s.text for s in candidates], settings),
-                         strict=True):
-        reader = _SentenceReader(parsed, finder, lexicon, settings, s.context_date, s.text)
-        for row in reader.events(matcher):
+    for s, key in zip(candidates, keys, strict=True):
+        for row in read[key]:
             rows.append({**_with_year(row, years), "passage_seq": s.seq})
     rows = _dedupe(_relaunch(rows))
     return [_public(r) for r in rows]
+
+
+@dataclass(frozen=True)
+class _SentenceKey:
+    """What the events of a sentence depend on: its text, the date line above it, the
+    objects found in it (the document's acronyms count), the rules and their settings."""
+
+    lexicon: Lexicon
+    settings: EventSettings
+    text: str
+    context_date: FrenchDate | None
+    objects: tuple[ObjectMention, ...]
+
+
+# Events of the sentences already read in this process (documents share templates and
+# whole paragraphs): bounded, the oldest go first.
+_READ: OrderedDict[_SentenceKey, tuple[dict[str, Any], ...]] = OrderedDict()
+READ_CACHE_SIZE = 20000
+
+
+def _read(keys: list[_SentenceKey],
+          finder: ObjectFinder) -> dict[_SentenceKey, tuple[dict[str, Any], ...]]:
+    """The events of each sentence of ``keys``: kept, or parsed and read now (each parse is
+    read once: the reader retags tokens)."""
+    out: dict[_SentenceKey, tuple[dict[str, Any], ...]] = {}
+    for key in keys:
+        hit = _READ.get(key)
+        if hit is not None:
+            out[key] = hit
+    todo = [key for key in dict.fromkeys(keys) if key not in out]
+    if todo:
+        settings = todo[0].settings
+        matcher = _matcher(settings.model)
+        for key, parsed in zip(todo, _parse([k.text for k in todo], settings), strict=True):
+            reader = _SentenceReader(parsed, finder, key.lexicon, key.settings,
+                                     key.context_date, key.text)
+            out[key] = tuple(reader.events(matcher))
+    for key, rows in out.items():
+        _READ[key] = rows
+        _READ.move_to_end(key)
+    while len(_READ) > READ_CACHE_SIZE:
+        _READ.popitem(last=False)
+    return out
 
 
 def _public(row: dict[str, Any]) -> dict[str, Any]:

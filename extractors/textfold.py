@@ -77,6 +77,8 @@ class Folded:
 
 def fold_map(text: str) -> Folded:
     """`fold(text)` with the offsets back into `text`."""
+    if all(len(_TABLE[ord(c)]) == 1 for c in set(text)):  # one character for one: no map
+        return Folded(text, text.translate(_TABLE), None)
     parts = [_TABLE[ord(c)] for c in text]
     folded = "".join(parts)
     if len(folded) == len(text) and all(len(p) == 1 for p in parts):

@@ -17,6 +17,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from extractors.compiled_regex import preload
+
 if TYPE_CHECKING:
     from spacy.language import Language
 
@@ -62,8 +64,24 @@ def load_model(model: str = DEFAULT_MODEL,
     """Load ``model`` once with only the components in ``keep`` (others are excluded)."""
     import spacy
 
+    preload(tokenizer_patterns(model))
     exclude = [name for name in _COMPONENTS if name not in keep]
     return spacy.load(model, exclude=exclude)
+
+
+def tokenizer_patterns(model: str) -> list[str]:
+    """The regular expressions of the tokenizer stored with ``model`` (the French
+    ``token_match`` takes seconds to compile: :mod:`extractors.compiled_regex` keeps it)."""
+    import srsly
+    from spacy.util import get_package_path
+
+    try:
+        stored = next(get_package_path(model).glob("*/tokenizer"))
+        data = srsly.msgpack_loads(stored.read_bytes())
+    except (ImportError, OSError, StopIteration, ValueError):
+        return []
+    return [data[k] for k in ("token_match", "url_match", "prefix_search", "suffix_search",
+                              "infix_finditer") if isinstance(data.get(k), str)]
 
 
 def others(nlp: Language, keep: tuple[str, ...]) -> list[str]:

@@ -143,7 +143,11 @@ def clean_sentence(text: str) -> str:
 def iter_sentences(blocks: list) -> Iterator[tuple[int, str]]:
     """(block seq, cleaned sentence) for every sentence of every block, in reading order."""
     for block in blocks:
-        for sentence in split_sentences(block.text or ""):
-            cleaned = clean_sentence(sentence.text)
-            if cleaned:
-                yield block.seq, cleaned
+        for cleaned in _cleaned_sentences(block.text or ""):
+            yield block.seq, cleaned
+
+
+@functools.lru_cache(maxsize=8192)  # the events and the facts of a document read the same
+def _cleaned_sentences(text: str) -> tuple[str, ...]:
+    return tuple(cleaned for sentence in split_sentences(text)
+                 if (cleaned := clean_sentence(sentence.text)))

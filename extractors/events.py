@@ -27,6 +27,7 @@ a less precise date of the same type and period is dropped.
 from __future__ import annotations
 
 import re
+import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -959,6 +960,7 @@ class _SentenceKey:
 # whole paragraphs): bounded, the oldest go first.
 _READ: OrderedDict[_SentenceKey, tuple[dict[str, Any], ...]] = OrderedDict()
 READ_CACHE_SIZE = 20000
+_READING = threading.Lock()
 
 
 def _read(keys: list[_SentenceKey],
@@ -978,11 +980,12 @@ def _read(keys: list[_SentenceKey],
             reader = _SentenceReader(parsed, finder, key.lexicon, key.settings,
                                      key.context_date, key.text)
             out[key] = tuple(reader.events(matcher))
-    for key, rows in out.items():
-        _READ[key] = rows
-        _READ.move_to_end(key)
-    while len(_READ) > READ_CACHE_SIZE:
-        _READ.popitem(last=False)
+    with _READING:  # threads of one process share the cache
+        for key, rows in out.items():
+            _READ[key] = rows
+            _READ.move_to_end(key)
+        while len(_READ) > READ_CACHE_SIZE:
+            _READ.popitem(last=False)
     return out
 
 

@@ -26,7 +26,12 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from governance_helpers import SEEDS, governance_gold, seed_document  # noqa: E402
 
-from extractors.entities import EntitySettings, entity_pipeline, extract_entities  # noqa: E402
+from extractors.entities import (  # noqa: E402
+    EntitySettings,
+    entity_disabled,
+    entity_pipeline,
+    extract_entities,
+)
 from extractors.events import extract_events  # noqa: E402
 from extractors.facts import extract_facts  # noqa: E402
 from extractors.nlp import load_model  # noqa: E402
@@ -49,7 +54,8 @@ def org_recall(nlp, gold: dict) -> dict:
         if not orgs:
             continue
         doc = seed_document(SEEDS[doc_gold["seed"]])
-        ents = [_fold(e.text) for parsed in nlp.pipe(b.text.replace("’", "'") for b in doc.blocks)
+        texts = (b.text.replace("’", "'") for b in doc.blocks)
+        ents = [_fold(e.text) for parsed in nlp.pipe(texts, disable=entity_disabled(nlp))
                 for e in parsed.ents if e.label_ == "ORG"]
         for org in orgs:
             total += 1
@@ -67,9 +73,10 @@ def speed(model: str, repeat: int) -> dict:
     docs = [seed_document(name) for name in SEEDS.values()]
     texts = [b.text for d in docs for b in d.blocks] * repeat
     n_tokens = sum(len(d) for d in nlp.tokenizer.pipe(texts))
-    list(nlp.pipe(texts[:200]))  # warm-up
+    disable = entity_disabled(nlp)
+    list(nlp.pipe(texts[:200], disable=disable))  # warm-up
     t0, c0 = time.perf_counter(), time.process_time()
-    for _ in nlp.pipe(texts, batch_size=EntitySettings().batch_size):
+    for _ in nlp.pipe(texts, batch_size=EntitySettings().batch_size, disable=disable):
         pass
     ner_wall, ner_cpu = time.perf_counter() - t0, time.process_time() - c0
     settings = EntitySettings(model=model)

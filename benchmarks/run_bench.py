@@ -351,7 +351,13 @@ def ner_batches(pdfs: list[Path], sizes: tuple[int, ...] = (16, 64, 256, 1000),
                 max_texts: int = 3000) -> list[tuple[int, float, int]]:
     """NER tokens per CPU second for each ``nlp.pipe`` batch size, on the (distinct) block
     texts the statistical NER reads in the PDFs (the entity cache is not involved)."""
-    from extractors.entities import EntitySettings, _is_tabular, _model_text, entity_pipeline
+    from extractors.entities import (
+        EntitySettings,
+        _is_tabular,
+        _model_text,
+        entity_disabled,
+        entity_pipeline,
+    )
     from pipeline.readers.pdf import read_pdf
 
     nlp = entity_pipeline()
@@ -368,7 +374,7 @@ def ner_batches(pdfs: list[Path], sizes: tuple[int, ...] = (16, 64, 256, 1000),
     out = []
     for size in sizes:
         c0 = time.process_time()
-        for _ in nlp.pipe(sample, batch_size=size):
+        for _ in nlp.pipe(sample, batch_size=size, disable=entity_disabled(nlp)):
             pass
         out.append((size, time.process_time() - c0, tokens))
     return out

@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from extractors.textfold import fold
 
@@ -123,6 +124,10 @@ def _day_value(raw: str) -> int:
 
 def _candidates(text: str) -> list[FrenchDate]:
     found: list[FrenchDate] = []
+    if not _HAS_DIGIT.search(text):  # every form but a month without its year has digits
+        return [FrenchDate(None, "month", m.group(0), m.start(), m.end(),
+                           qualifier=m["qual"].lower()) for m in _MONTH_NO_YEAR_RE.finditer(text)]
+    with_year = _HAS_YEAR.search(text) is not None
     for m in _DAY_RE.finditer(text):
         year = int(m["year"]) if m["year"] else None
         value = _safe_date(year, month_number(m["month"]), _day_value(m["day"]))
@@ -133,7 +138,7 @@ def _candidates(text: str) -> list[FrenchDate]:
         value = _safe_date(int(m["year"]), int(m["month"]), int(m["day"]))
         if value:
             found.append(FrenchDate(value, "day", m.group(0), m.start(), m.end()))
-    for m in _MONTHS_RE.finditer(text):
+    for m in _MONTHS_RE.finditer(text) if with_year else ():
         year = int(m["year"])
         end_date = None
         if m["more"]:
@@ -144,7 +149,7 @@ def _candidates(text: str) -> list[FrenchDate]:
             first = _safe_date(year - 1, first.month)
         start = m.start("first")
         found.append(FrenchDate(first, "month", text[start:m.end()], start, m.end(), end_date))
-    for m in _PERIOD_RE.finditer(text):
+    for m in _PERIOD_RE.finditer(text) if with_year else ():
         rank = _ORDINALS.get(re.sub(r"\s+", "", fold(m["ord"])), 1)
         months_per_unit = 6 if fold(m["unit"]).startswith("semestre") else 3
         first = 1 + months_per_unit * (rank - 1)
@@ -153,13 +158,13 @@ def _candidates(text: str) -> list[FrenchDate]:
         year = int(m["year"])
         found.append(FrenchDate(date(year, first, 1), "month", m.group(0), m.start(), m.end(),
                                 date(year, first + months_per_unit - 1, 1)))
-    for m in _YEAR_SPAN_RE.finditer(text):
+    for m in _YEAR_SPAN_RE.finditer(text) if with_year else ():
         y1, y2 = int(m["y1"]), int(m["y2"])
         if not 0 < y2 - y1 <= 30:
             continue
         found.append(FrenchDate(date(y1, 1, 1), "year", m.group(0), m.start(), m.end(),
                                 date(y2, 1, 1)))
-    for m in _QUALIFIED_YEAR_RE.finditer(text):
+    for m in _QUALIFIED_YEAR_RE.finditer(text) if with_year else ():
         qualifier = re.sub(r"\s+", " ", m["qual"].lower())
         found.append(FrenchDate(date(int(m["year"]), 1, 1), "year", m.group(0), m.start(),
                                 m.end(), qualifier=qualifier))
@@ -169,18 +174,41 @@ def _candidates(text: str) -> list[FrenchDate]:
     return found
 
 
-_MAY_HOLD_DATE = re.compile(rf"\d|{MONTH}", _FLAGS)
+# Cheap tests that let the forms which cannot match be skipped: every form holds a digit or
+# a month name, every form with a year a match of YEAR. A month name is looked for in the
+# lowered text (much faster than IGNORECASE), which finds the same names except where the
+# regex engine also equates "ı" with "i", "ſ" with "s", or lowers "İ" to "i" alone.
+_HAS_DIGIT = re.compile(r"\d")
+_HAS_YEAR = re.compile(YEAR)
+_HAS_MONTH = re.compile(MONTH)
+_HAS_MONTH_ANY_CASE = re.compile(MONTH, _FLAGS)
+_SPECIAL_CASES = re.compile("[ıſİ]")
+
+
+def _may_hold_date(text: str) -> bool:
+    if _HAS_DIGIT.search(text) or _HAS_MONTH.search(text.lower()):
+        return True
+    return bool(_SPECIAL_CASES.search(text) and _HAS_MONTH_ANY_CASE.search(text))
 
 
 def find_dates(text: str) -> list[FrenchDate]:
     """Every date mention in ``text``, in order, the longest one kept where mentions overlap."""
-    if not _MAY_HOLD_DATE.search(text):
-        return []
+    return list(_dates(text))
+
+
+@lru_cache(maxsize=8192)
+def _dates(text: str) -> tuple[FrenchDate, ...]:
+    """find_dates, kept for the texts seen last: the events and facts of a document date
+    the same sentences."""
+    if not _may_hold_date(text):
+        return ()
     chosen: list[FrenchDate] = []
     for cand in sorted(_candidates(text), key=lambda d: (-(d.end - d.start), d.start)):
         if all(cand.end <= d.start or cand.start >= d.end for d in chosen):
             chosen.append(cand)
-    return sorted(chosen, key=lambda d: d.start)
+    return tuple(sorted(chosen, key=lambda d: d.start))
+
+
 
 
 def parse_french_date(text: str) -> FrenchDate | None:

@@ -2,8 +2,9 @@
 
 The ruler runs before the statistical NER, so an institution it finds ("ARS Pays de la Loire",
 "Directeur Général de l'Agence Régionale de Santé", "CSSM") is kept whole with its canonical
-name (``canonical``), and the NER labels the rest (PER, ORG, LOC, MISC). Only the NER
-component of the model is loaded (it has its own embedding layer); blocks go through
+name (``canonical``), and the NER labels the rest (PER, ORG, LOC, MISC). Only the ruler and
+the NER run (the NER has its own embedding layer; the model's other components, loaded for
+the event rules, are disabled for these calls); blocks go through
 ``nlp.pipe`` in batches, and a block text already parsed in this process (documents share
 templates and paragraphs) is not parsed again.
 """
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from extractors.institutions import variants
-from extractors.nlp import DEFAULT_MODEL, load_model, loaded_once
+from extractors.nlp import DEFAULT_MODEL, load_model, loaded_once, others
 from schemas.document import Block, Document
 
 if TYPE_CHECKING:
@@ -70,15 +71,27 @@ def ruler_patterns() -> list[dict]:
     return patterns
 
 
+ENTITY_COMPONENTS = ("entity_ruler", "ner")
+
+
 @loaded_once
 def entity_pipeline(model: str = DEFAULT_MODEL) -> Language:
-    """The NER-only pipeline of ``model`` with the institutions ruler before ``ner``."""
-    nlp = load_model(model, ("ner",))
+    """The process' ``model`` with the institutions ruler before ``ner``; entities come from
+    ``nlp.pipe(texts, disable=entity_disabled(nlp))``."""
+    nlp = load_model(model)
     if "entity_ruler" not in nlp.pipe_names:
         ruler = nlp.add_pipe("entity_ruler", before="ner",
                              config={"phrase_matcher_attr": "LOWER", "validate": False})
-        ruler.add_patterns(ruler_patterns())
+        # The ruler tokenizes its phrases with the components before it: none of them.
+        with nlp.select_pipes(enable=ENTITY_COMPONENTS):
+            ruler.add_patterns(ruler_patterns())
     return nlp
+
+
+def entity_disabled(nlp: Language, ruler_only: bool = False) -> list[str]:
+    """The components to disable for entities (all but the ruler and, unless
+    ``ruler_only``, the NER)."""
+    return others(nlp, ENTITY_COMPONENTS[:1] if ruler_only else ENTITY_COMPONENTS)
 
 
 def _is_mention(text: str) -> bool:
@@ -123,7 +136,7 @@ def _parse(nlp: Language, texts: list[str], ruler_only: bool,
         else:
             _PARSES.move_to_end((settings.model, ruler_only, text))
             out[text] = hit
-    disable = ["ner"] if ruler_only else []
+    disable = entity_disabled(nlp, ruler_only)
     for text, doc_ in zip(todo, nlp.pipe(todo, batch_size=settings.batch_size,
                                          disable=disable), strict=True):
         mentions = tuple(Mention(e.start_char, e.end_char, e.label_, e.ent_id_, e.text)

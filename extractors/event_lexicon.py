@@ -72,6 +72,11 @@ class Lexicon:
         """Per trigger, a cheap test on folded text for its words."""
         return _trigger_prefilters(self)
 
+    def any_trigger(self) -> re.Pattern[str]:
+        """The words of all triggers: finds something in a folded text if and only if one
+        of :meth:`trigger_prefilters` does."""
+        return _any_trigger(self)
+
 
 def _trigger(entry: dict[str, Any]) -> Trigger:
     return Trigger(
@@ -134,6 +139,11 @@ def _trigger_prefilters(lexicon: Lexicon) -> tuple[tuple[Trigger, re.Pattern[str
     return tuple((t, _stems_pattern((t,))) for t in lexicon.triggers)
 
 
+@lru_cache(maxsize=4)
+def _any_trigger(lexicon: Lexicon) -> re.Pattern[str]:
+    return _stems_pattern(lexicon.triggers)
+
+
 @lru_cache(maxsize=64)
 def _object_pattern(lexicon: Lexicon, extra: tuple[tuple[str, str], ...]) -> re.Pattern[str]:
     parts = []
@@ -164,6 +174,7 @@ class ObjectFinder:
                 acronyms.append((kind, acr))
                 known.add(acr)
         self.acronyms = _acronym_pattern(acronyms)
+        self._found: dict[str, tuple[ObjectMention, ...]] = {}
 
     def kind_of(self, expansion: str) -> str | None:
         """The object an acronym's expansion names ("Contrat territorial de santé mentale de
@@ -176,6 +187,12 @@ class ObjectFinder:
 
     def find(self, text: str) -> list[ObjectMention]:
         """Object mentions of ``text``, longest first where they overlap, in order."""
+        found = self._found.get(text)
+        if found is None:  # the prefilter and the reader of a sentence both ask
+            found = self._found[text] = tuple(self._find(text))
+        return list(found)
+
+    def _find(self, text: str) -> list[ObjectMention]:
         folded = fold_map(text)
         found = [ObjectMention(_group_kind(m), *folded.span(m.start(), m.end()))
                  for m in self.phrases.finditer(folded.text)]

@@ -27,6 +27,8 @@ a less precise date of the same type and period is dropped.
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -34,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 from extractors.acronyms import extract_acronyms
 from extractors.dates import FrenchDate, find_dates
+from extractors.entities import entity_pipeline
 from extractors.event_lexicon import (
     Lexicon,
     ObjectFinder,
@@ -43,7 +46,13 @@ from extractors.event_lexicon import (
     participle_stem,
 )
 from extractors.institutions import Mention, find_institutions
-from extractors.nlp import DEFAULT_MODEL, iter_sentences, load_model, loaded_once
+from extractors.nlp import (
+    DEFAULT_MODEL,
+    PARSE_COMPONENTS,
+    iter_sentences,
+    loaded_once,
+    others,
+)
 from extractors.textfold import fold, fold_map
 from schemas.document import Document
 
@@ -52,10 +61,10 @@ if TYPE_CHECKING:
     from spacy.matcher import Matcher
     from spacy.tokens import Doc, Token
 
-PARSE_COMPONENTS = ("tok2vec", "morphologizer", "parser", "attribute_ruler", "lemmatizer")
 # The lemmatizer is loaded but run lazily, on the few tokens the rules look at: lemmatizing
 # every token of a parsed sentence costs more than the parse itself.
 LAZY = ("lemmatizer",)
+RUN_COMPONENTS = tuple(name for name in PARSE_COMPONENTS if name not in LAZY)
 _ARGUMENT_DEPS = {"nsubj", "nsubj:pass", "obj", "obl:arg", "iobj", "nmod", "appos", "expl:subj"}
 _CLIMB_DEPS = {"xcomp", "ccomp", "advcl", "csubj", "obj", "obl", "obl:arg", "obl:mod", "nmod",
                "nsubj", "nsubj:pass", "conj", "acl", "appos"}
@@ -97,9 +106,10 @@ class _Sentence:
 
 @loaded_once
 def parse_pipeline(model: str = DEFAULT_MODEL) -> Language:
-    """``model`` with what the event rules read: morphology, dependencies (and the
-    lemmatizer, run on demand by :func:`_lemma`)."""
-    return load_model(model, PARSE_COMPONENTS)
+    """The process' ``model`` (one load for all extractors, built by
+    :func:`~extractors.entities.entity_pipeline`), which holds what the event rules read:
+    morphology, dependencies (and the lemmatizer, run on demand by :func:`_lemma`)."""
+    return entity_pipeline(model)
 
 
 def _lemma(tok: Token) -> str:
@@ -861,9 +871,9 @@ def worth_parsing(text: str, lexicon: Lexicon, finder: ObjectFinder) -> bool:
     (one of its objects, or a body for an opinion or an approval; a date when it needs
     one): only such sentences go through the parser."""
     folded = fold(text)
-    hits = [t for t, words in lexicon.trigger_prefilters() if words.search(folded)]
-    since = _MAY_HOLD_DATE.search(text) and re.search(
-        r"\b(?:" + "|".join(fold(w) for w in lexicon.words("since_words")) + r")\b", folded)
+    hits = [t for t, words in lexicon.trigger_prefilters() if words.search(folded)] if (
+        lexicon.any_trigger().search(folded)) else []
+    since = _since_words(lexicon).search(folded) and _MAY_HOLD_DATE.search(text)
     if not hits and not since:
         return False
     kinds = {o.kind for o in finder.find(text)} - {"project"}
@@ -885,6 +895,12 @@ def worth_parsing(text: str, lexicon: Lexicon, finder: ObjectFinder) -> bool:
     return False
 
 
+@loaded_once
+def _since_words(lexicon: Lexicon) -> re.Pattern[str]:
+    return re.compile(r"\b(?:" + "|".join(fold(w) for w in lexicon.words("since_words"))
+                      + r")\b")
+
+
 def warm_up_events(model: str = DEFAULT_MODEL) -> None:
     """Load the parsing pipeline, build the matcher and compile the finders' patterns
     before the first document."""
@@ -897,7 +913,7 @@ def warm_up_events(model: str = DEFAULT_MODEL) -> None:
 def _parse(texts: list[str], settings: EventSettings) -> Iterator[Doc]:
     nlp = parse_pipeline(settings.model)
     return nlp.pipe((_for_parser(t) for t in texts), batch_size=settings.batch_size,
-                    disable=list(LAZY))
+                    disable=others(nlp, RUN_COMPONENTS))
 
 
 def _for_parser(text: str) -> str:
@@ -916,16 +932,61 @@ def extract_events(doc: Document, settings: EventSettings | None = None) -> list
                   if not settings.prefilter or worth_parsing(s.text, lexicon, finder)]
     if not candidates:
         return []
-    matcher = _matcher(settings.model)
     years = _years_by_day(sentences)
+    keys = [_SentenceKey(lexicon, settings, s.text, s.context_date, tuple(finder.find(s.text)))
+            for s in candidates]
+    read = _read(keys, finder)
     rows: list[dict[str, Any]] = []
-    for s, parsed in zip(candidates, _parse([s.text for s in candidates], settings),
-                         strict=True):
-        reader = _SentenceReader(parsed, finder, lexicon, settings, s.context_date, s.text)
-        for row in reader.events(matcher):
+    for s, key in zip(candidates, keys, strict=True):
+        for row in read[key]:
             rows.append({**_with_year(row, years), "passage_seq": s.seq})
     rows = _dedupe(_relaunch(rows))
     return [_public(r) for r in rows]
+
+
+@dataclass(frozen=True)
+class _SentenceKey:
+    """What the events of a sentence depend on: its text, the date line above it, the
+    objects found in it (the document's acronyms count), the rules and their settings."""
+
+    lexicon: Lexicon
+    settings: EventSettings
+    text: str
+    context_date: FrenchDate | None
+    objects: tuple[ObjectMention, ...]
+
+
+# Events of the sentences already read in this process (documents share templates and
+# whole paragraphs): bounded, the oldest go first.
+_READ: OrderedDict[_SentenceKey, tuple[dict[str, Any], ...]] = OrderedDict()
+READ_CACHE_SIZE = 20000
+_READING = threading.Lock()
+
+
+def _read(keys: list[_SentenceKey],
+          finder: ObjectFinder) -> dict[_SentenceKey, tuple[dict[str, Any], ...]]:
+    """The events of each sentence of ``keys``: kept, or parsed and read now (each parse is
+    read once: the reader retags tokens)."""
+    out: dict[_SentenceKey, tuple[dict[str, Any], ...]] = {}
+    for key in keys:
+        hit = _READ.get(key)
+        if hit is not None:
+            out[key] = hit
+    todo = [key for key in dict.fromkeys(keys) if key not in out]
+    if todo:
+        settings = todo[0].settings
+        matcher = _matcher(settings.model)
+        for key, parsed in zip(todo, _parse([k.text for k in todo], settings), strict=True):
+            reader = _SentenceReader(parsed, finder, key.lexicon, key.settings,
+                                     key.context_date, key.text)
+            out[key] = tuple(reader.events(matcher))
+    with _READING:  # threads of one process share the cache
+        for key, rows in out.items():
+            _READ[key] = rows
+            _READ.move_to_end(key)
+        while len(_READ) > READ_CACHE_SIZE:
+            _READ.popitem(last=False)
+    return out
 
 
 def _public(row: dict[str, Any]) -> dict[str, Any]:

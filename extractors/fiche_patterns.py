@@ -123,6 +123,7 @@ _DECOR = re.compile(r"^[\s\-–—•▪■□◦●○✓✔➢►*_>·|]+")
 _MARKUP = re.compile(r"</?[a-z][^>]*>|\*\*|__")
 
 
+@lru_cache(maxsize=16384)  # the passes over a document's fiches clean the same cells
 def clean(text: str) -> str:
     """Drop inline HTML/markdown markup and leading bullets; collapse spaces."""
     text = _MARKUP.sub(" ", text)
@@ -171,6 +172,7 @@ def _label_of(key: str, with_colon: bool, exact: bool = False) -> tuple[str, boo
     return None
 
 
+@lru_cache(maxsize=16384)
 def label_field(text: str, exact: bool = False) -> tuple[str, str] | None:
     """(field, value) when ``text`` opens with a field label of the catalogue.
 

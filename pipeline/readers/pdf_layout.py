@@ -132,17 +132,24 @@ def _x0(w: Word) -> float:
 def _dominant(words: Sequence[Word]) -> tuple[float, bool]:
     """Font size carried by most characters; bold only when every word with a letter or
     digit is bold (a line opened by a bold label, "Pilotes : à définir", is not bold)."""
-    sizes: dict[float, int] = {}
+    chars: dict[float, int] = {}  # characters per exact size, rounded below (few sizes)
     wordy = bold = False
     for w in words:
-        key = round(w.size, 1)
-        sizes[key] = sizes.get(key, 0) + len(w.text)
-        if _ALNUM.search(w.text):
+        chars[w.size] = chars.get(w.size, 0) + len(w.text)
+        text = w.text
+        if text[:1].isalnum() or _ALNUM.search(text):
             if not wordy:
                 wordy = bold = True
             bold = bold and w.bold
-    size = max(sizes.items(), key=_count_then_size)[0] if sizes else 0.0
-    return size, wordy and bold
+    if not chars:
+        return 0.0, False
+    if len(chars) == 1:
+        return round(next(iter(chars)), 1), wordy and bold
+    sizes: dict[float, int] = {}
+    for size, n in chars.items():
+        key = round(size, 1)
+        sizes[key] = sizes.get(key, 0) + n
+    return max(sizes.items(), key=_count_then_size)[0], wordy and bold
 
 
 def _count_then_size(kv: tuple[float, int]) -> tuple[int, float]:

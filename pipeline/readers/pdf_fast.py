@@ -203,8 +203,13 @@ def intersections_to_cells(intersections: dict[tuple[float, float], dict[str, li
                            ) -> list[tuple[float, float, float, float]]:
     """pdfplumber's ``intersections_to_cells`` (same cells, same order), with each point's
     edge sets built once and the points below / to the right looked up, not scanned."""
-    v_sets = {p: {obj_to_bbox(e) for e in d["v"]} for p, d in intersections.items()}
-    h_sets = {p: {obj_to_bbox(e) for e in d["h"]} for p, d in intersections.items()}
+    boxes: dict[int, tuple] = {}  # each edge's bbox, computed once (edges are shared)
+    for d in intersections.values():
+        for e in d["v"] + d["h"]:
+            if id(e) not in boxes:
+                boxes[id(e)] = obj_to_bbox(e)
+    v_sets = {p: {boxes[id(e)] for e in d["v"]} for p, d in intersections.items()}
+    h_sets = {p: {boxes[id(e)] for e in d["h"]} for p, d in intersections.items()}
     points = sorted(intersections)
     same_x: dict[float, list[tuple[float, float]]] = {}
     same_y: dict[float, list[tuple[float, float]]] = {}
@@ -260,12 +265,19 @@ def group_words(chars: PageChars, height: float, font: Any, x_tolerance_ratio: f
     size = np.round(chars.size[keep], 4)
     top = bottom - size
     handles = chars.font[keep]
-    # runs of one font (pdfplumber groups consecutive characters by size and font name)
-    uniq, inverse = np.unique(handles, return_inverse=True)
-    names = [font(int(h))[0] for h in uniq.tolist()]
-    name_ids = {n: i for i, n in enumerate(dict.fromkeys(names))}
-    name_id = np.array([name_ids[n] for n in names], np.int64)[inverse]
     n = len(code)
+    # runs of one font (pdfplumber groups consecutive characters by size and font name);
+    # handles come in runs, so each distinct one is looked up once
+    head = np.empty(n, bool)
+    head[0] = True
+    np.not_equal(handles[1:], handles[:-1], out=head[1:])
+    uniq, inverse = np.unique(handles[head], return_inverse=True)
+    fonts = [font(int(h)) for h in uniq.tolist()]
+    name_ids: dict[str, int] = {}
+    handle_name = np.array([name_ids.setdefault(f[0], len(name_ids)) for f in fonts], np.int64)
+    handle_bold = np.array([f[1] for f in fonts], bool)
+    font_of = inverse.reshape(-1)[np.cumsum(head) - 1]  # index in uniq, per character
+    name_id = handle_name[font_of]
     change = np.empty(n, bool)
     change[0] = True
     change[1:] = (size[1:] != size[:-1]) | (name_id[1:] != name_id[:-1])
@@ -280,34 +292,34 @@ def group_words(chars: PageChars, height: float, font: Any, x_tolerance_ratio: f
     line[by_top] = np.cumsum(new_line)
     # reading order: line by line, by x inside a line (stable: stream order breaks ties)
     order = np.lexsort((x0, line))
-    code, x0, x1, top, bottom, size, line = (a[order] for a in
-                                              (code, x0, x1, top, bottom, size, line))
-    handles, kind = handles[order], kind[order]
-    space = (kind & _SPACE) > 0
+    o_line, o_x0, o_x1, o_top, o_size = (a[order] for a in (line, x0, x1, top, size))
+    space = (kind[order] & _SPACE) > 0
     start = np.empty(n, bool)
     start[0] = True
-    start[1:] = ((line[1:] != line[:-1]) | space[:-1]
-                 | (x0[1:] < x0[:-1])
-                 | (x0[1:] > x1[:-1] + x_tolerance_ratio * size[:-1])
-                 | (np.abs(top[1:] - top[:-1]) > y_tolerance))
+    start[1:] = ((o_line[1:] != o_line[:-1]) | space[:-1]
+                 | (o_x0[1:] < o_x0[:-1])
+                 | (o_x0[1:] > o_x1[:-1] + x_tolerance_ratio * o_size[:-1])
+                 | (np.abs(o_top[1:] - o_top[:-1]) > y_tolerance))
     solid = ~space
     start = start[solid]
     if not start.any():
         return []
-    code, x0, x1, top, bottom, size, handles = (a[solid] for a in
-                                                 (code, x0, x1, top, bottom, size, handles))
-    first = np.flatnonzero(start)
-    ends = np.append(first[1:], len(code))
-    text = code.tobytes().decode("utf-32-le", "surrogatepass")
-    if (kind & _LIGATURE).any():
-        texts = [text[a:b].translate(_LIGATURES) for a, b in zip(first.tolist(), ends.tolist(),
-                                                                  strict=True)]
-    else:
-        texts = [text[a:b] for a, b in zip(first.tolist(), ends.tolist(), strict=True)]
-    bold = np.array([font(int(h))[1] for h in uniq.tolist()], bool)[inverse][order][solid]
-    sizes = [round(v, 2) for v in size[first].tolist()]
-    cols = zip(texts, np.minimum.reduceat(x0, first).tolist(),
-               np.maximum.reduceat(x1, first).tolist(), np.minimum.reduceat(top, first).tolist(),
-               np.maximum.reduceat(bottom, first).tolist(), sizes, bold[first].tolist(),
-               strict=True)
-    return [Word(*col) for col in cols if col[0].strip()]
+    pick = order[solid]  # the characters of the words, in reading order
+    first = np.flatnonzero(start)  # first[0] == 0: a word starts at the first solid char
+    # the text of all words at once, a NUL (never kept) before each word, split once
+    marked = np.zeros(len(pick) + len(first), np.uint32)
+    marked[np.arange(1, len(pick) + 1) + np.cumsum(start) - 1] = code[pick]
+    text = marked.tobytes().decode("utf-32-le", "surrogatepass")
+    if (kind[pick] & _LIGATURE).any():
+        text = text.translate(_LIGATURES)
+    texts = text.split("\x00")[1:]  # words hold no space (see _CLASS): never blank
+    heads = pick[first]
+    rounded: dict[float, float] = {}  # few distinct sizes on a page
+    sizes = [rounded.get(v) or rounded.setdefault(v, round(v, 2)) for v in size[heads].tolist()]
+    return list(map(Word, texts,
+                    np.minimum.reduceat(x0[pick], first).tolist(),
+                    np.maximum.reduceat(x1[pick], first).tolist(),
+                    np.minimum.reduceat(top[pick], first).tolist(),
+                    np.maximum.reduceat(bottom[pick], first).tolist(),
+                    sizes,
+                    handle_bold[font_of[heads]].tolist()))

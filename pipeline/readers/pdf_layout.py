@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from operator import attrgetter
 
 import numpy as np
 
@@ -100,24 +101,29 @@ def _overlap(a_top: float, a_bottom: float, b_top: float, b_bottom: float) -> fl
 
 def group_rows(words: Sequence[Word], settings: LayoutSettings) -> list[list[Word]]:
     """Cluster words into visual rows (vertical overlap with the row's tallest word)."""
+    if len(words) < 2:
+        return [list(words)] if words else []
     rows: list[list[Word]] = []
     ratio = settings.row_overlap
-    ref_top = ref_bottom = 0.0
+    ref_top = ref_bottom = ref_h = 0.0
+    row: list[Word] = []
     for w in sorted(words, key=_center_then_x):
-        if rows:
-            top, bottom = w.top, w.bottom
+        top, bottom = w.top, w.bottom
+        h = bottom - top
+        if row:
             ov = ((bottom if bottom < ref_bottom else ref_bottom)
                   - (top if top > ref_top else ref_top))
-            h, ref_h = bottom - top, ref_bottom - ref_top
             if ov >= ratio * (h if h < ref_h else ref_h):
-                rows[-1].append(w)
+                row.append(w)
                 if h > ref_h:
-                    ref_top, ref_bottom = top, bottom
+                    ref_top, ref_bottom, ref_h = top, bottom, h
                 continue
-        rows.append([w])
-        ref_top, ref_bottom = w.top, w.bottom
+        row = [w]
+        rows.append(row)
+        ref_top, ref_bottom, ref_h = top, bottom, h
     for r in rows:
-        r.sort(key=_x0)
+        if len(r) > 1:
+            r.sort(key=_x0)
     return rows
 
 
@@ -125,8 +131,7 @@ def _center_then_x(w: Word) -> tuple[float, float]:
     return ((w.top + w.bottom) / 2, w.x0)
 
 
-def _x0(w: Word) -> float:
-    return w.x0
+_x0 = attrgetter("x0")
 
 
 def _dominant(words: Sequence[Word]) -> tuple[float, bool]:
@@ -158,18 +163,19 @@ def _count_then_size(kv: tuple[float, int]) -> tuple[int, float]:
 
 def join_row(words: Sequence[Word], settings: LayoutSettings) -> str:
     """Text of a row: spaces between words, none for superscripts and font-change splits."""
-    parts: list[str] = []
-    prev: Word | None = None
-    for w in words:
-        if prev is not None:
-            gap = w.x0 - prev.x1
-            size = max(prev.size, w.size) or 10.0
-            superscript = (w.size < prev.size * settings.superscript_size
-                           and w.bottom < prev.bottom - settings.superscript_raise * prev.size
-                           and gap < settings.superscript_gap * prev.size
-                           and prev.text[-1:].isalnum())
-            if not superscript and gap >= settings.nospace_gap * size:
-                parts.append(" ")
+    if len(words) == 1:
+        return words[0].text
+    prev = words[0]
+    parts = [prev.text]
+    nospace, small = settings.nospace_gap, settings.superscript_size
+    raise_, close = settings.superscript_raise, settings.superscript_gap
+    for w in words[1:]:
+        gap = w.x0 - prev.x1
+        p_size, w_size = prev.size, w.size
+        if gap >= nospace * (max(p_size, w_size) or 10.0) and not (
+                w_size < p_size * small and w.bottom < prev.bottom - raise_ * p_size
+                and gap < close * p_size and prev.text[-1:].isalnum()):
+            parts.append(" ")
         parts.append(w.text)
         prev = w
     return "".join(parts)

@@ -6,8 +6,9 @@ the page, every character and page object comes out in one bulk call
 (:mod:`pipeline.readers.pdfium_bulk`), and the characters are grouped into words with numpy,
 by the rules of pdfplumber's ``WordExtractor`` (runs of one font, lines clustered by top,
 characters ordered by x, a word ending at a space, a font change or a gap wider than
-``x_tolerance_ratio`` × size). The ruling-line edges go to pdfplumber's own TableFinder, so
-the layout rules downstream run unchanged on the same words and tables.
+``x_tolerance_ratio`` × size). The ruling-line edges go through pdfplumber's table-finder
+steps (:mod:`pipeline.readers.pdf_ruled`), so the layout rules downstream run unchanged on
+the same words and tables.
 
 The choice is made per page, with evidence (:func:`inspect_page`): a page goes the fast
 way only when PDFium's view is known to match pdfminer's — no rotation, origin at (0, 0),
@@ -24,17 +25,11 @@ from typing import Any
 import numpy as np
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
-from pdfplumber.table import (
-    Table,
-    TableFinder,
-    TableSettings,
-    cells_to_tables,
-    edges_to_intersections,
-)
-from pdfplumber.utils import obj_to_bbox
+from pdfplumber.table import Table, TableSettings
 from pdfplumber.utils.text import LIGATURES
 
 from pipeline.readers.pdf_layout import Word, is_bold
+from pipeline.readers.pdf_ruled import find_cells
 from pipeline.readers.pdfium_bulk import PageChars, font_name, read_chars, read_objects
 
 _PDFIUM_HYPHEN = 0x02  # PDFium's code for a hyphen ending a line (pdfminer keeps "-")
@@ -117,10 +112,11 @@ def inspect_page(page: pdfium.PdfPage, settings: FastSettings) -> PageCheck:
     if pdfium_c.FPDFPage_CountObjects(page) > settings.max_objects:
         return PageCheck(False, "too many objects")
     objs = read_objects(page)
-    known = (pdfium_c.FPDF_PAGEOBJ_TEXT, pdfium_c.FPDF_PAGEOBJ_PATH, pdfium_c.FPDF_PAGEOBJ_IMAGE)
-    if not np.isin(objs.kind, known).all():
+    text = objs.kind == pdfium_c.FPDF_PAGEOBJ_TEXT
+    image = objs.kind == pdfium_c.FPDF_PAGEOBJ_IMAGE
+    if not (text | image | (objs.kind == pdfium_c.FPDF_PAGEOBJ_PATH)).all():
         return PageCheck(False, "form or shading object")
-    m = objs.matrix[objs.kind == pdfium_c.FPDF_PAGEOBJ_TEXT]
+    m = objs.matrix[text]
     if ((np.abs(m[:, 1]) > _EPS) | (np.abs(m[:, 2]) > _EPS) | (m[:, 0] <= 0)
             | (m[:, 3] <= 0)).any():
         return PageCheck(False, "rotated or mirrored text")
@@ -129,7 +125,7 @@ def inspect_page(page: pdfium.PdfPage, settings: FastSettings) -> PageCheck:
     edges = _edges(objs.edges, height)
     if edges is None:
         return PageCheck(False, "curved or slanted path")
-    n_images = int((objs.kind == pdfium_c.FPDF_PAGEOBJ_IMAGE).sum())
+    n_images = int(np.count_nonzero(image))
     return PageCheck(True, "straight lines only", n_images, edges)
 
 
@@ -185,63 +181,15 @@ class FastPage:
         """pdfplumber's TableFinder over the edges of the page's straight paths."""
         settings = TableSettings.resolve(table_settings)
         if settings.vertical_strategy not in ("lines", "lines_strict") or \
-                settings.horizontal_strategy not in ("lines", "lines_strict"):
+                settings.horizontal_strategy not in ("lines", "lines_strict") or \
+                settings.explicit_vertical_lines or settings.explicit_horizontal_lines:
             raise ValueError("the fast path finds ruled tables only")
-        finder = TableFinder.__new__(TableFinder)  # its steps, with a faster cell search
-        finder.page, finder.settings = self, settings  # type: ignore[assignment]
-        intersections = edges_to_intersections(finder.get_edges(),
-                                               settings.intersection_x_tolerance,
-                                               settings.intersection_y_tolerance)
-        cells = intersections_to_cells(intersections)
-        return [Table(self, group) for group in cells_to_tables(cells)]  # type: ignore[arg-type]
+        if not self.edges:
+            return []
+        return [Table(self, cells) for cells in find_cells(self.edges, settings)]  # type: ignore[arg-type]
 
     def close(self) -> None:
         self._page.close()
-
-
-def intersections_to_cells(intersections: dict[tuple[float, float], dict[str, list]]
-                           ) -> list[tuple[float, float, float, float]]:
-    """pdfplumber's ``intersections_to_cells`` (same cells, same order), with each point's
-    edge sets built once and the points below / to the right looked up, not scanned."""
-    boxes: dict[int, tuple] = {}  # each edge's bbox, computed once (edges are shared)
-    for d in intersections.values():
-        for e in d["v"] + d["h"]:
-            if id(e) not in boxes:
-                boxes[id(e)] = obj_to_bbox(e)
-    v_sets = {p: {boxes[id(e)] for e in d["v"]} for p, d in intersections.items()}
-    h_sets = {p: {boxes[id(e)] for e in d["h"]} for p, d in intersections.items()}
-    points = sorted(intersections)
-    same_x: dict[float, list[tuple[float, float]]] = {}
-    same_y: dict[float, list[tuple[float, float]]] = {}
-    for p in points:  # sorted by x then y: each list is in the order pdfplumber scans
-        same_x.setdefault(p[0], []).append(p)
-        same_y.setdefault(p[1], []).append(p)
-
-    def connects(a: tuple[float, float], b: tuple[float, float]) -> bool:
-        return ((a[0] == b[0] and not v_sets[a].isdisjoint(v_sets[b]))
-                or (a[1] == b[1] and not h_sets[a].isdisjoint(h_sets[b])))
-
-    cells = []
-    for pt in points[:-1]:
-        below = [p for p in same_x[pt[0]] if p > pt]
-        right = [p for p in same_y[pt[1]] if p > pt]
-        cell = None
-        for below_pt in below:
-            if not connects(pt, below_pt):
-                continue
-            for right_pt in right:
-                if not connects(pt, right_pt):
-                    continue
-                corner = (right_pt[0], below_pt[1])
-                if corner in intersections and connects(corner, right_pt) \
-                        and connects(corner, below_pt):
-                    cell = (pt[0], pt[1], corner[0], corner[1])
-                    break
-            if cell:
-                break
-        if cell:
-            cells.append(cell)
-    return cells
 
 
 def group_words(chars: PageChars, height: float, font: Any, x_tolerance_ratio: float,

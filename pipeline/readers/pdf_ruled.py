@@ -120,9 +120,12 @@ def _cells(v_masks: dict[Point, int], h_masks: dict[Point, int]) -> list[Cell]:
     points = sorted(v_masks)
     same_x: dict[float, list[Point]] = {}
     same_y: dict[float, list[Point]] = {}
+    at: dict[Point, tuple[int, int]] = {}  # a point's place in its same_x, same_y lists
     for p in points:  # sorted by x then y: each list is in the order pdfplumber scans
-        same_x.setdefault(p[0], []).append(p)
-        same_y.setdefault(p[1], []).append(p)
+        column, row = same_x.setdefault(p[0], []), same_y.setdefault(p[1], [])
+        at[p] = (len(column), len(row))
+        column.append(p)
+        row.append(p)
 
     def connects(a: Point, b: Point) -> bool:
         return bool((a[0] == b[0] and v_masks[a] & v_masks[b])
@@ -130,8 +133,9 @@ def _cells(v_masks: dict[Point, int], h_masks: dict[Point, int]) -> list[Cell]:
 
     cells = []
     for pt in points[:-1]:
-        below = [p for p in same_x[pt[0]] if p > pt]
-        right = [p for p in same_y[pt[1]] if p > pt]
+        i, j = at[pt]
+        below = same_x[pt[0]][i + 1:]  # the points after pt: further down, further right
+        right = same_y[pt[1]][j + 1:]
         cell = None
         for below_pt in below:
             if not connects(pt, below_pt):

@@ -171,7 +171,7 @@ def cells_to_tables(cells: list[Cell]) -> list[list[Cell]]:
             for cell in remaining:
                 x0, top, x1, bottom = cell
                 mine = ((x0, top), (x0, bottom), (x1, top), (x1, bottom))
-                if not group or any(c in corners for c in mine):
+                if not group or not corners.isdisjoint(mine):
                     corners.update(mine)
                     group.append(cell)
                     grew = True

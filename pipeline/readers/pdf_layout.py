@@ -138,41 +138,47 @@ def _count_then_size(kv: tuple[float, int]) -> tuple[int, float]:
     return kv[1], kv[0]
 
 
-def row_to_line(words: Sequence[Word], settings: LayoutSettings, page: int = 0,
-                column: int = 0) -> Line:
-    """One row of words (left to right) as a line, in one pass over the words.
-
-    Text: spaces between words, none for superscripts and font-change splits. Size: the
-    font size carried by most characters. Bold only when every word with a letter or digit
-    is bold (a line opened by a bold label, "Pilotes : à définir", is not bold).
-    """
+def row_text(words: Sequence[Word], settings: LayoutSettings) -> str:
+    """Text of a row (left to right): spaces between words, none for superscripts and
+    font-change splits."""
+    prev = words[0]
+    if len(words) == 1:
+        return prev.text
     nospace, small = settings.nospace_gap, settings.superscript_size
     raise_, close = settings.superscript_raise, settings.superscript_gap
-    prev = words[0]
-    x0, x1, top, bottom = prev.x0, prev.x1, prev.top, prev.bottom
+    parts = [prev.text]
+    for w in words[1:]:
+        gap = w.x0 - prev.x1
+        p_size, w_size = prev.size, w.size
+        if gap >= nospace * (max(p_size, w_size) or 10.0) and not (
+                w_size < p_size * small and w.bottom < prev.bottom - raise_ * p_size
+                and gap < close * p_size and prev.text[-1:].isalnum()):
+            parts.append(" ")
+        parts.append(w.text)
+        prev = w
+    return "".join(parts)
+
+
+def row_to_line(words: Sequence[Word], settings: LayoutSettings, page: int = 0,
+                column: int = 0) -> Line:
+    """One row of words (left to right) as a line. Size: the font size carried by most
+    characters. Bold only when every word with a letter or digit is bold (a line opened by
+    a bold label, "Pilotes : à définir", is not bold)."""
+    first = words[0]
+    x0, x1, top, bottom = first.x0, first.x1, first.top, first.bottom
     chars: dict[float, int] = {}  # characters per exact size (few sizes), rounded below
     wordy = bold = False
-    parts: list[str] = []
     for w in words:
-        text, w_size = w.text, w.size
-        chars[w_size] = chars.get(w_size, 0) + len(text)
+        text = w.text
+        chars[w.size] = chars.get(w.size, 0) + len(text)
         if text[:1].isalnum() or _ALNUM.search(text):
             if not wordy:
                 wordy = bold = True
             bold = bold and w.bold
-        if w is not prev:
-            x0 = w.x0 if w.x0 < x0 else x0
-            x1 = w.x1 if w.x1 > x1 else x1
-            top = w.top if w.top < top else top
-            bottom = w.bottom if w.bottom > bottom else bottom
-            gap = w.x0 - prev.x1
-            p_size = prev.size
-            if gap >= nospace * (max(p_size, w_size) or 10.0) and not (
-                    w_size < p_size * small and w.bottom < prev.bottom - raise_ * p_size
-                    and gap < close * p_size and prev.text[-1:].isalnum()):
-                parts.append(" ")
-            prev = w
-        parts.append(text)
+        x0 = w.x0 if w.x0 < x0 else x0
+        x1 = w.x1 if w.x1 > x1 else x1
+        top = w.top if w.top < top else top
+        bottom = w.bottom if w.bottom > bottom else bottom
     if len(chars) == 1:
         size = round(next(iter(chars)), 1)
     else:
@@ -181,8 +187,8 @@ def row_to_line(words: Sequence[Word], settings: LayoutSettings, page: int = 0,
             key = round(key, 1)
             sizes[key] = sizes.get(key, 0) + n
         size = max(sizes.items(), key=_count_then_size)[0]
-    return Line(text="".join(parts), x0=x0, x1=x1, top=top, bottom=bottom, size=size,
-                bold=wordy and bold, page=page, column=column)
+    return Line(text=row_text(words, settings), x0=x0, x1=x1, top=top, bottom=bottom,
+                size=size, bold=wordy and bold, page=page, column=column)
 
 
 def lines_from_words(words: Sequence[Word], settings: LayoutSettings, page: int = 0,

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from pipeline.readers.pdf_blocks import BULLET_DASHES, bullet_of, number_of
-from pipeline.readers.pdf_layout import LayoutSettings, Word, group_rows, join_lines, row_to_line
+from pipeline.readers.pdf_layout import LayoutSettings, Word, group_rows, join_lines, row_text
 
 
 @dataclass
@@ -74,7 +74,7 @@ def cell_text(words: Sequence[Word], layout: LayoutSettings) -> str:
     paras: list[list[str]] = []
     dash_list = False
     for row in group_rows(words, layout):
-        text = row_to_line(row, layout).text
+        text = row_text(row, layout)
         bullet = bullet_of(text)
         if not paras:
             dash_list = bool(bullet) and bullet[0][:1] in BULLET_DASHES

@@ -231,7 +231,7 @@ def group_words(chars: PageChars, height: float, font: Any, x_tolerance_ratio: f
     change[1:] = (size[1:] != size[:-1]) | (name_id[1:] != name_id[:-1])
     run = np.cumsum(change)
     # lines: inside each run, tops clustered with chaining tolerance y_tolerance
-    by_top = np.lexsort((top, run))
+    by_top = _stable_order(run, top)
     t, r = top[by_top], run[by_top]
     new_line = np.empty(n, bool)
     new_line[0] = True
@@ -239,7 +239,7 @@ def group_words(chars: PageChars, height: float, font: Any, x_tolerance_ratio: f
     line = np.empty(n, np.int64)
     line[by_top] = np.cumsum(new_line)
     # reading order: line by line, by x inside a line (stable: stream order breaks ties)
-    order = np.lexsort((x0, line))
+    order = _stable_order(line, x0)
     o_line, o_x0, o_x1, o_top, o_size = (a[order] for a in (line, x0, x1, top, size))
     space = (kind[order] & _SPACE) > 0
     start = np.empty(n, bool)
@@ -271,3 +271,11 @@ def group_words(chars: PageChars, height: float, font: Any, x_tolerance_ratio: f
                     np.maximum.reduceat(bottom[pick], first).tolist(),
                     sizes,
                     handle_bold[font_of[heads]].tolist()))
+
+
+def _stable_order(major: np.ndarray, minor: np.ndarray) -> np.ndarray:
+    """``np.lexsort((minor, major))``; the characters of a page mostly come in that order
+    already, and then checking it is cheaper than sorting."""
+    if ((major[1:] > major[:-1]) | ((major[1:] == major[:-1]) & (minor[1:] >= minor[:-1]))).all():
+        return np.arange(len(major))
+    return np.lexsort((minor, major))

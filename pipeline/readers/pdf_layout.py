@@ -259,11 +259,18 @@ def _row_cover(rows: Sequence[Sequence[Word]], n: int) -> list[int]:
     start = np.maximum(0, np.trunc(x0)).astype(np.int64)
     end = np.minimum(n, np.trunc(x1) + 1).astype(np.int64)
     ok = start < end
-    marks = np.zeros((len(rows), n + 1), np.int32)
-    np.add.at(marks, (row[ok], start[ok]), 1)
-    np.add.at(marks, (row[ok], end[ok]), -1)
-    seen = np.cumsum(marks, axis=1)[:, :n] > 0
-    return seen.sum(axis=0).tolist()
+    # each row's spans merged where they overlap or touch (rows kept apart by an offset)
+    offset = row[ok] * (n + 2)
+    order = np.argsort(start[ok] + offset, kind="stable")
+    start, end, offset = (start[ok] + offset)[order], (end[ok] + offset)[order], offset[order]
+    opens = np.empty(len(start), bool)
+    opens[:1] = True
+    opens[1:] = start[1:] > np.maximum.accumulate(end)[:-1]
+    first = np.flatnonzero(opens)
+    spans_end = np.maximum.reduceat(end, first) - offset[first] if len(first) else first
+    marks = (np.bincount(start[first] - offset[first], minlength=n + 1)
+             - np.bincount(spans_end, minlength=n + 1))
+    return np.cumsum(marks)[:n].tolist()
 
 
 def layout_page(words: Sequence[Word], tables: Sequence[TableItem], *, width: float,

@@ -127,31 +127,28 @@ def _cells(v_masks: dict[Point, int], h_masks: dict[Point, int]) -> list[Cell]:
         column.append(p)
         row.append(p)
 
-    def connects(a: Point, b: Point) -> bool:
-        return bool((a[0] == b[0] and v_masks[a] & v_masks[b])
-                    or (a[1] == b[1] and h_masks[a] & h_masks[b]))
-
+    # two points on one vertical (horizontal) line connect when they share an edge of it
     cells = []
     for pt in points[:-1]:
         i, j = at[pt]
-        below = same_x[pt[0]][i + 1:]  # the points after pt: further down, further right
-        right = same_y[pt[1]][j + 1:]
+        down, across = v_masks[pt], h_masks[pt]
+        right = [p for p in same_y[pt[1]][j + 1:] if across & h_masks[p]]  # further right
+        if not right:
+            continue
         cell = None
-        for below_pt in below:
-            if not connects(pt, below_pt):
+        for below_pt in same_x[pt[0]][i + 1:]:  # further down, nearest first
+            if not down & v_masks[below_pt]:
                 continue
+            bottom = h_masks[below_pt]
             for right_pt in right:
-                if not connects(pt, right_pt):
-                    continue
                 corner = (right_pt[0], below_pt[1])
-                if corner in v_masks and connects(corner, right_pt) \
-                        and connects(corner, below_pt):
+                if corner in v_masks and v_masks[corner] & v_masks[right_pt] \
+                        and h_masks[corner] & bottom:
                     cell = (pt[0], pt[1], corner[0], corner[1])
                     break
             if cell:
+                cells.append(cell)
                 break
-        if cell:
-            cells.append(cell)
     return cells
 
 

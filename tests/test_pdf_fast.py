@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 import numpy as np
@@ -9,11 +10,13 @@ import pdfplumber
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 import pytest
+from pdfplumber.table import TableFinder, TableSettings
 
 from pipeline.readers import pdfium_bulk
 from pipeline.readers.pdf import PdfSettings, read_pdf
 from pipeline.readers.pdf_fast import FastPage, FastPdf, FastSettings
 from pipeline.readers.pdf_layout import Word, words_from_plumber
+from pipeline.readers.pdf_ruled import find_cells
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "pdf"
 NAMES = ["table_continued.pdf", "text_features.pdf", "two_columns.pdf", "toc.pdf",
@@ -118,3 +121,44 @@ def test_scanned_page_still_flagged_for_ocr() -> None:
                     settings=PdfSettings(fast=FastSettings(enabled=False)))
     assert doc.meta["fast_pages"] == [1, 2]
     assert doc.meta["needs_ocr_pages"] == slow.meta["needs_ocr_pages"] == [2]
+
+
+class _EdgesPage:
+    """Just what pdfplumber's TableFinder reads of a page: its edges and box."""
+
+    def __init__(self, edges: list[dict]) -> None:
+        self.edges = edges
+        self.bbox = (0.0, 0.0, 600.0, 800.0)
+
+
+def _random_edges(rnd: random.Random) -> list[dict]:
+    """Ruling lines on a few jittered grid lines: some snap, join, cross or fall short."""
+    xs = sorted(rnd.uniform(0, 500) for _ in range(rnd.randint(1, 6)))
+    ys = sorted(rnd.uniform(0, 700) for _ in range(rnd.randint(1, 8)))
+    edges = []
+    for _ in range(rnd.randint(0, 40)):
+        vertical = rnd.random() < 0.5
+        at, span = (xs, ys) if vertical else (ys, xs)
+        pos = rnd.choice(at) + rnd.choice([0.0, 0.0, rnd.uniform(-4, 4)])
+        a, b = sorted(rnd.sample(span, 2) if len(span) > 1 else [span[0], span[0] + 30])
+        a, b = sorted((a + rnd.choice([0.0, rnd.uniform(-4, 4)]),
+                       b + rnd.choice([0.0, rnd.uniform(-4, 4)])))
+        if vertical:
+            edges.append({"object_type": "line", "orientation": "v", "x0": pos, "x1": pos,
+                          "top": a, "bottom": b, "width": 0.0, "height": b - a})
+        else:
+            edges.append({"object_type": "line", "orientation": "h", "x0": a, "x1": b,
+                          "top": pos, "bottom": pos, "width": b - a, "height": 0.0})
+    return edges
+
+
+def test_ruled_cells_are_pdfplumbers() -> None:
+    settings = TableSettings.resolve(PdfSettings().tables.ruled)
+    rnd = random.Random(7)
+    with_tables = 0
+    for _ in range(400):
+        edges = _random_edges(rnd)
+        expected = [t.cells for t in TableFinder(_EdgesPage(edges), settings).tables]
+        assert find_cells(edges, settings) == expected
+        with_tables += bool(expected)
+    assert with_tables > 100

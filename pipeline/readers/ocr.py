@@ -138,11 +138,12 @@ def text_layer_problem(words: list[Any], n_images: int,
     settings = settings or OcrSettings()
     if not words:
         return "no text layer" if n_images else None
-    fonts = [str(w.get("fontname", "") if isinstance(w, dict) else getattr(w, "fontname", ""))
-             for w in words]
-    if n_images and all("glyphless" in f.casefold() for f in fonts):
+    if n_images and all("glyphless" in str(w.get("fontname", "") if isinstance(w, dict)
+                                           else getattr(w, "fontname", "")).casefold()
+                        for w in words):
         return "glyphless text layer"
-    text = " ".join(str(w.get("text", "") if isinstance(w, dict) else w.text) for w in words)
+    text = " ".join([str(w.get("text", "")) for w in words] if isinstance(words[0], dict)
+                    else [w.text for w in words])
     if len(text) < settings.garbage_min_chars:
         return None
     odd = sum(len(m) for m in _CID.findall(text)) + len(_ODD.findall(text))

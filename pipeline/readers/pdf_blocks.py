@@ -104,7 +104,10 @@ def toc_entry(text: str, need_letter: bool = True) -> tuple[str, int] | None:
     The title must hold a letter unless `need_letter` is False (the last line of a wrapped
     entry may be "2019-2020 ....... 71").
     """
-    m = _TOC.match(text.strip())
+    text = text.strip()
+    if not text[-1:].isdecimal():  # cheap test first: an entry ends with its page number
+        return None
+    m = _TOC.match(text)
     if not m or (need_letter and not _HAS_LETTER.search(m.group("title"))):
         return None
     return m.group("title").strip(), int(m.group("page"))

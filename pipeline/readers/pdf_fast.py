@@ -6,8 +6,9 @@ the page, every character and page object comes out in one bulk call
 (:mod:`pipeline.readers.pdfium_bulk`), and the characters are grouped into words with numpy,
 by the rules of pdfplumber's ``WordExtractor`` (runs of one font, lines clustered by top,
 characters ordered by x, a word ending at a space, a font change or a gap wider than
-``x_tolerance_ratio`` × size). The ruling-line edges go to pdfplumber's own TableFinder, so
-the layout rules downstream run unchanged on the same words and tables.
+``x_tolerance_ratio`` × size). The ruling-line edges go through pdfplumber's table-finder
+steps (:mod:`pipeline.readers.pdf_ruled`), so the layout rules downstream run unchanged on
+the same words and tables.
 
 The choice is made per page, with evidence (:func:`inspect_page`): a page goes the fast
 way only when PDFium's view is known to match pdfminer's — no rotation, origin at (0, 0),
@@ -24,17 +25,11 @@ from typing import Any
 import numpy as np
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
-from pdfplumber.table import (
-    Table,
-    TableFinder,
-    TableSettings,
-    cells_to_tables,
-    edges_to_intersections,
-)
-from pdfplumber.utils import obj_to_bbox
+from pdfplumber.table import Table, TableSettings
 from pdfplumber.utils.text import LIGATURES
 
 from pipeline.readers.pdf_layout import Word, is_bold
+from pipeline.readers.pdf_ruled import find_cells
 from pipeline.readers.pdfium_bulk import PageChars, font_name, read_chars, read_objects
 
 _PDFIUM_HYPHEN = 0x02  # PDFium's code for a hyphen ending a line (pdfminer keeps "-")
@@ -117,10 +112,11 @@ def inspect_page(page: pdfium.PdfPage, settings: FastSettings) -> PageCheck:
     if pdfium_c.FPDFPage_CountObjects(page) > settings.max_objects:
         return PageCheck(False, "too many objects")
     objs = read_objects(page)
-    known = (pdfium_c.FPDF_PAGEOBJ_TEXT, pdfium_c.FPDF_PAGEOBJ_PATH, pdfium_c.FPDF_PAGEOBJ_IMAGE)
-    if not np.isin(objs.kind, known).all():
+    text = objs.kind == pdfium_c.FPDF_PAGEOBJ_TEXT
+    image = objs.kind == pdfium_c.FPDF_PAGEOBJ_IMAGE
+    if not (text | image | (objs.kind == pdfium_c.FPDF_PAGEOBJ_PATH)).all():
         return PageCheck(False, "form or shading object")
-    m = objs.matrix[objs.kind == pdfium_c.FPDF_PAGEOBJ_TEXT]
+    m = objs.matrix[text]
     if ((np.abs(m[:, 1]) > _EPS) | (np.abs(m[:, 2]) > _EPS) | (m[:, 0] <= 0)
             | (m[:, 3] <= 0)).any():
         return PageCheck(False, "rotated or mirrored text")
@@ -129,7 +125,7 @@ def inspect_page(page: pdfium.PdfPage, settings: FastSettings) -> PageCheck:
     edges = _edges(objs.edges, height)
     if edges is None:
         return PageCheck(False, "curved or slanted path")
-    n_images = int((objs.kind == pdfium_c.FPDF_PAGEOBJ_IMAGE).sum())
+    n_images = int(np.count_nonzero(image))
     return PageCheck(True, "straight lines only", n_images, edges)
 
 
@@ -185,58 +181,15 @@ class FastPage:
         """pdfplumber's TableFinder over the edges of the page's straight paths."""
         settings = TableSettings.resolve(table_settings)
         if settings.vertical_strategy not in ("lines", "lines_strict") or \
-                settings.horizontal_strategy not in ("lines", "lines_strict"):
+                settings.horizontal_strategy not in ("lines", "lines_strict") or \
+                settings.explicit_vertical_lines or settings.explicit_horizontal_lines:
             raise ValueError("the fast path finds ruled tables only")
-        finder = TableFinder.__new__(TableFinder)  # its steps, with a faster cell search
-        finder.page, finder.settings = self, settings  # type: ignore[assignment]
-        intersections = edges_to_intersections(finder.get_edges(),
-                                               settings.intersection_x_tolerance,
-                                               settings.intersection_y_tolerance)
-        cells = intersections_to_cells(intersections)
-        return [Table(self, group) for group in cells_to_tables(cells)]  # type: ignore[arg-type]
+        if not self.edges:
+            return []
+        return [Table(self, cells) for cells in find_cells(self.edges, settings)]  # type: ignore[arg-type]
 
     def close(self) -> None:
         self._page.close()
-
-
-def intersections_to_cells(intersections: dict[tuple[float, float], dict[str, list]]
-                           ) -> list[tuple[float, float, float, float]]:
-    """pdfplumber's ``intersections_to_cells`` (same cells, same order), with each point's
-    edge sets built once and the points below / to the right looked up, not scanned."""
-    v_sets = {p: {obj_to_bbox(e) for e in d["v"]} for p, d in intersections.items()}
-    h_sets = {p: {obj_to_bbox(e) for e in d["h"]} for p, d in intersections.items()}
-    points = sorted(intersections)
-    same_x: dict[float, list[tuple[float, float]]] = {}
-    same_y: dict[float, list[tuple[float, float]]] = {}
-    for p in points:  # sorted by x then y: each list is in the order pdfplumber scans
-        same_x.setdefault(p[0], []).append(p)
-        same_y.setdefault(p[1], []).append(p)
-
-    def connects(a: tuple[float, float], b: tuple[float, float]) -> bool:
-        return ((a[0] == b[0] and not v_sets[a].isdisjoint(v_sets[b]))
-                or (a[1] == b[1] and not h_sets[a].isdisjoint(h_sets[b])))
-
-    cells = []
-    for pt in points[:-1]:
-        below = [p for p in same_x[pt[0]] if p > pt]
-        right = [p for p in same_y[pt[1]] if p > pt]
-        cell = None
-        for below_pt in below:
-            if not connects(pt, below_pt):
-                continue
-            for right_pt in right:
-                if not connects(pt, right_pt):
-                    continue
-                corner = (right_pt[0], below_pt[1])
-                if corner in intersections and connects(corner, right_pt) \
-                        and connects(corner, below_pt):
-                    cell = (pt[0], pt[1], corner[0], corner[1])
-                    break
-            if cell:
-                break
-        if cell:
-            cells.append(cell)
-    return cells
 
 
 def group_words(chars: PageChars, height: float, font: Any, x_tolerance_ratio: float,
@@ -260,18 +213,25 @@ def group_words(chars: PageChars, height: float, font: Any, x_tolerance_ratio: f
     size = np.round(chars.size[keep], 4)
     top = bottom - size
     handles = chars.font[keep]
-    # runs of one font (pdfplumber groups consecutive characters by size and font name)
-    uniq, inverse = np.unique(handles, return_inverse=True)
-    names = [font(int(h))[0] for h in uniq.tolist()]
-    name_ids = {n: i for i, n in enumerate(dict.fromkeys(names))}
-    name_id = np.array([name_ids[n] for n in names], np.int64)[inverse]
     n = len(code)
+    # runs of one font (pdfplumber groups consecutive characters by size and font name);
+    # handles come in runs, so each distinct one is looked up once
+    head = np.empty(n, bool)
+    head[0] = True
+    np.not_equal(handles[1:], handles[:-1], out=head[1:])
+    uniq, inverse = np.unique(handles[head], return_inverse=True)
+    fonts = [font(int(h)) for h in uniq.tolist()]
+    name_ids: dict[str, int] = {}
+    handle_name = np.array([name_ids.setdefault(f[0], len(name_ids)) for f in fonts], np.int64)
+    handle_bold = np.array([f[1] for f in fonts], bool)
+    font_of = inverse.reshape(-1)[np.cumsum(head) - 1]  # index in uniq, per character
+    name_id = handle_name[font_of]
     change = np.empty(n, bool)
     change[0] = True
     change[1:] = (size[1:] != size[:-1]) | (name_id[1:] != name_id[:-1])
     run = np.cumsum(change)
     # lines: inside each run, tops clustered with chaining tolerance y_tolerance
-    by_top = np.lexsort((top, run))
+    by_top = _stable_order(run, top)
     t, r = top[by_top], run[by_top]
     new_line = np.empty(n, bool)
     new_line[0] = True
@@ -279,35 +239,43 @@ def group_words(chars: PageChars, height: float, font: Any, x_tolerance_ratio: f
     line = np.empty(n, np.int64)
     line[by_top] = np.cumsum(new_line)
     # reading order: line by line, by x inside a line (stable: stream order breaks ties)
-    order = np.lexsort((x0, line))
-    code, x0, x1, top, bottom, size, line = (a[order] for a in
-                                              (code, x0, x1, top, bottom, size, line))
-    handles, kind = handles[order], kind[order]
-    space = (kind & _SPACE) > 0
+    order = _stable_order(line, x0)
+    o_line, o_x0, o_x1, o_top, o_size = (a[order] for a in (line, x0, x1, top, size))
+    space = (kind[order] & _SPACE) > 0
     start = np.empty(n, bool)
     start[0] = True
-    start[1:] = ((line[1:] != line[:-1]) | space[:-1]
-                 | (x0[1:] < x0[:-1])
-                 | (x0[1:] > x1[:-1] + x_tolerance_ratio * size[:-1])
-                 | (np.abs(top[1:] - top[:-1]) > y_tolerance))
+    start[1:] = ((o_line[1:] != o_line[:-1]) | space[:-1]
+                 | (o_x0[1:] < o_x0[:-1])
+                 | (o_x0[1:] > o_x1[:-1] + x_tolerance_ratio * o_size[:-1])
+                 | (np.abs(o_top[1:] - o_top[:-1]) > y_tolerance))
     solid = ~space
     start = start[solid]
     if not start.any():
         return []
-    code, x0, x1, top, bottom, size, handles = (a[solid] for a in
-                                                 (code, x0, x1, top, bottom, size, handles))
-    first = np.flatnonzero(start)
-    ends = np.append(first[1:], len(code))
-    text = code.tobytes().decode("utf-32-le", "surrogatepass")
-    if (kind & _LIGATURE).any():
-        texts = [text[a:b].translate(_LIGATURES) for a, b in zip(first.tolist(), ends.tolist(),
-                                                                  strict=True)]
-    else:
-        texts = [text[a:b] for a, b in zip(first.tolist(), ends.tolist(), strict=True)]
-    bold = np.array([font(int(h))[1] for h in uniq.tolist()], bool)[inverse][order][solid]
-    sizes = [round(v, 2) for v in size[first].tolist()]
-    cols = zip(texts, np.minimum.reduceat(x0, first).tolist(),
-               np.maximum.reduceat(x1, first).tolist(), np.minimum.reduceat(top, first).tolist(),
-               np.maximum.reduceat(bottom, first).tolist(), sizes, bold[first].tolist(),
-               strict=True)
-    return [Word(*col) for col in cols if col[0].strip()]
+    pick = order[solid]  # the characters of the words, in reading order
+    first = np.flatnonzero(start)  # first[0] == 0: a word starts at the first solid char
+    # the text of all words at once, a NUL (never kept) before each word, split once
+    marked = np.zeros(len(pick) + len(first), np.uint32)
+    marked[np.arange(1, len(pick) + 1) + np.cumsum(start) - 1] = code[pick]
+    text = marked.tobytes().decode("utf-32-le", "surrogatepass")
+    if (kind[pick] & _LIGATURE).any():
+        text = text.translate(_LIGATURES)
+    texts = text.split("\x00")[1:]  # words hold no space (see _CLASS): never blank
+    heads = pick[first]
+    rounded: dict[float, float] = {}  # few distinct sizes on a page
+    sizes = [rounded.get(v) or rounded.setdefault(v, round(v, 2)) for v in size[heads].tolist()]
+    return list(map(Word, texts,
+                    np.minimum.reduceat(x0[pick], first).tolist(),
+                    np.maximum.reduceat(x1[pick], first).tolist(),
+                    np.minimum.reduceat(top[pick], first).tolist(),
+                    np.maximum.reduceat(bottom[pick], first).tolist(),
+                    sizes,
+                    handle_bold[font_of[heads]].tolist()))
+
+
+def _stable_order(major: np.ndarray, minor: np.ndarray) -> np.ndarray:
+    """``np.lexsort((minor, major))``; the characters of a page mostly come in that order
+    already, and then checking it is cheaper than sorting."""
+    if ((major[1:] > major[:-1]) | ((major[1:] == major[:-1]) & (minor[1:] >= minor[:-1]))).all():
+        return np.arange(len(major))
+    return np.lexsort((minor, major))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from operator import attrgetter
 
 import numpy as np
 
@@ -100,24 +101,29 @@ def _overlap(a_top: float, a_bottom: float, b_top: float, b_bottom: float) -> fl
 
 def group_rows(words: Sequence[Word], settings: LayoutSettings) -> list[list[Word]]:
     """Cluster words into visual rows (vertical overlap with the row's tallest word)."""
+    if len(words) < 2:
+        return [list(words)] if words else []
     rows: list[list[Word]] = []
     ratio = settings.row_overlap
-    ref_top = ref_bottom = 0.0
+    ref_top = ref_bottom = ref_h = 0.0
+    row: list[Word] = []
     for w in sorted(words, key=_center_then_x):
-        if rows:
-            top, bottom = w.top, w.bottom
+        top, bottom = w.top, w.bottom
+        h = bottom - top
+        if row:
             ov = ((bottom if bottom < ref_bottom else ref_bottom)
                   - (top if top > ref_top else ref_top))
-            h, ref_h = bottom - top, ref_bottom - ref_top
             if ov >= ratio * (h if h < ref_h else ref_h):
-                rows[-1].append(w)
+                row.append(w)
                 if h > ref_h:
-                    ref_top, ref_bottom = top, bottom
+                    ref_top, ref_bottom, ref_h = top, bottom, h
                 continue
-        rows.append([w])
-        ref_top, ref_bottom = w.top, w.bottom
+        row = [w]
+        rows.append(row)
+        ref_top, ref_bottom, ref_h = top, bottom, h
     for r in rows:
-        r.sort(key=_x0)
+        if len(r) > 1:
+            r.sort(key=_x0)
     return rows
 
 
@@ -125,44 +131,29 @@ def _center_then_x(w: Word) -> tuple[float, float]:
     return ((w.top + w.bottom) / 2, w.x0)
 
 
-def _x0(w: Word) -> float:
-    return w.x0
-
-
-def _dominant(words: Sequence[Word]) -> tuple[float, bool]:
-    """Font size carried by most characters; bold only when every word with a letter or
-    digit is bold (a line opened by a bold label, "Pilotes : à définir", is not bold)."""
-    sizes: dict[float, int] = {}
-    wordy = bold = False
-    for w in words:
-        key = round(w.size, 1)
-        sizes[key] = sizes.get(key, 0) + len(w.text)
-        if _ALNUM.search(w.text):
-            if not wordy:
-                wordy = bold = True
-            bold = bold and w.bold
-    size = max(sizes.items(), key=_count_then_size)[0] if sizes else 0.0
-    return size, wordy and bold
+_x0 = attrgetter("x0")
 
 
 def _count_then_size(kv: tuple[float, int]) -> tuple[int, float]:
     return kv[1], kv[0]
 
 
-def join_row(words: Sequence[Word], settings: LayoutSettings) -> str:
-    """Text of a row: spaces between words, none for superscripts and font-change splits."""
-    parts: list[str] = []
-    prev: Word | None = None
-    for w in words:
-        if prev is not None:
-            gap = w.x0 - prev.x1
-            size = max(prev.size, w.size) or 10.0
-            superscript = (w.size < prev.size * settings.superscript_size
-                           and w.bottom < prev.bottom - settings.superscript_raise * prev.size
-                           and gap < settings.superscript_gap * prev.size
-                           and prev.text[-1:].isalnum())
-            if not superscript and gap >= settings.nospace_gap * size:
-                parts.append(" ")
+def row_text(words: Sequence[Word], settings: LayoutSettings) -> str:
+    """Text of a row (left to right): spaces between words, none for superscripts and
+    font-change splits."""
+    prev = words[0]
+    if len(words) == 1:
+        return prev.text
+    nospace, small = settings.nospace_gap, settings.superscript_size
+    raise_, close = settings.superscript_raise, settings.superscript_gap
+    parts = [prev.text]
+    for w in words[1:]:
+        gap = w.x0 - prev.x1
+        p_size, w_size = prev.size, w.size
+        if gap >= nospace * (max(p_size, w_size) or 10.0) and not (
+                w_size < p_size * small and w.bottom < prev.bottom - raise_ * p_size
+                and gap < close * p_size and prev.text[-1:].isalnum()):
+            parts.append(" ")
         parts.append(w.text)
         prev = w
     return "".join(parts)
@@ -170,16 +161,34 @@ def join_row(words: Sequence[Word], settings: LayoutSettings) -> str:
 
 def row_to_line(words: Sequence[Word], settings: LayoutSettings, page: int = 0,
                 column: int = 0) -> Line:
-    size, bold = _dominant(words)
+    """One row of words (left to right) as a line. Size: the font size carried by most
+    characters. Bold only when every word with a letter or digit is bold (a line opened by
+    a bold label, "Pilotes : à définir", is not bold)."""
     first = words[0]
     x0, x1, top, bottom = first.x0, first.x1, first.top, first.bottom
+    chars: dict[float, int] = {}  # characters per exact size (few sizes), rounded below
+    wordy = bold = False
     for w in words:
+        text = w.text
+        chars[w.size] = chars.get(w.size, 0) + len(text)
+        if text[:1].isalnum() or _ALNUM.search(text):
+            if not wordy:
+                wordy = bold = True
+            bold = bold and w.bold
         x0 = w.x0 if w.x0 < x0 else x0
         x1 = w.x1 if w.x1 > x1 else x1
         top = w.top if w.top < top else top
         bottom = w.bottom if w.bottom > bottom else bottom
-    return Line(text=join_row(words, settings), x0=x0, x1=x1, top=top, bottom=bottom,
-                size=size, bold=bold, page=page, column=column)
+    if len(chars) == 1:
+        size = round(next(iter(chars)), 1)
+    else:
+        sizes: dict[float, int] = {}
+        for key, n in chars.items():
+            key = round(key, 1)
+            sizes[key] = sizes.get(key, 0) + n
+        size = max(sizes.items(), key=_count_then_size)[0]
+    return Line(text=row_text(words, settings), x0=x0, x1=x1, top=top, bottom=bottom,
+                size=size, bold=wordy and bold, page=page, column=column)
 
 
 def lines_from_words(words: Sequence[Word], settings: LayoutSettings, page: int = 0,
@@ -250,11 +259,18 @@ def _row_cover(rows: Sequence[Sequence[Word]], n: int) -> list[int]:
     start = np.maximum(0, np.trunc(x0)).astype(np.int64)
     end = np.minimum(n, np.trunc(x1) + 1).astype(np.int64)
     ok = start < end
-    marks = np.zeros((len(rows), n + 1), np.int32)
-    np.add.at(marks, (row[ok], start[ok]), 1)
-    np.add.at(marks, (row[ok], end[ok]), -1)
-    seen = np.cumsum(marks, axis=1)[:, :n] > 0
-    return seen.sum(axis=0).tolist()
+    # each row's spans merged where they overlap or touch (rows kept apart by an offset)
+    offset = row[ok] * (n + 2)
+    order = np.argsort(start[ok] + offset, kind="stable")
+    start, end, offset = (start[ok] + offset)[order], (end[ok] + offset)[order], offset[order]
+    opens = np.empty(len(start), bool)
+    opens[:1] = True
+    opens[1:] = start[1:] > np.maximum.accumulate(end)[:-1]
+    first = np.flatnonzero(opens)
+    spans_end = np.maximum.reduceat(end, first) - offset[first] if len(first) else first
+    marks = (np.bincount(start[first] - offset[first], minlength=n + 1)
+             - np.bincount(spans_end, minlength=n + 1))
+    return np.cumsum(marks)[:n].tolist()
 
 
 def layout_page(words: Sequence[Word], tables: Sequence[TableItem], *, width: float,

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from pipeline.readers.pdf_blocks import BULLET_DASHES, bullet_of, number_of
-from pipeline.readers.pdf_layout import LayoutSettings, Word, group_rows, join_lines, row_to_line
+from pipeline.readers.pdf_layout import LayoutSettings, Word, group_rows, join_lines, row_text
 
 
 @dataclass
@@ -69,10 +69,12 @@ class TableData:
 
 def cell_text(words: Sequence[Word], layout: LayoutSettings) -> str:
     """Text of one cell: wrapped lines joined with spaces; list lines start a new line."""
+    if len(words) < 2:  # one line, one paragraph: the word itself
+        return words[0].text.strip() if words else ""
     paras: list[list[str]] = []
     dash_list = False
     for row in group_rows(words, layout):
-        text = row_to_line(row, layout).text
+        text = row_text(row, layout)
         bullet = bullet_of(text)
         if not paras:
             dash_list = bool(bullet) and bullet[0][:1] in BULLET_DASHES
@@ -96,6 +98,22 @@ def _inside(cx: np.ndarray, cy: np.ndarray, bbox: Sequence[float]) -> np.ndarray
     return np.flatnonzero((bbox[0] <= cx) & (cx < bbox[2]) & (bbox[1] <= cy) & (cy < bbox[3]))
 
 
+def _cell_texts(words: Sequence[Word], cx: np.ndarray, cy: np.ndarray,
+                cells: Sequence[Sequence[float]], layout: LayoutSettings) -> list[str]:
+    """Text of each cell (x0, top, x1, bottom; right/bottom open) from the words whose
+    centers (cx, cy) fall inside it, in word order."""
+    if not cells:
+        return []
+    box = np.asarray(cells, np.float64)
+    member = ((box[:, 0:1] <= cx) & (cx < box[:, 2:3])
+              & (box[:, 1:2] <= cy) & (cy < box[:, 3:4]))
+    cell_of, word_of = np.nonzero(member)  # by cell, then word order
+    bounds = np.searchsorted(cell_of, np.arange(len(cells) + 1)).tolist()
+    word_of = word_of.tolist()
+    return [cell_text([words[i] for i in word_of[a:b]], layout)
+            for a, b in zip(bounds, bounds[1:], strict=False)]
+
+
 def ruled_tables(page: Any, words: Sequence[Word], page_no: int, settings: TableSettings,
                  layout: LayoutSettings) -> list[TableData]:
     """Tables drawn with ruling lines (pdfplumber "lines" strategy)."""
@@ -109,14 +127,11 @@ def ruled_tables(page: Any, words: Sequence[Word], page_no: int, settings: Table
         if len(col_x) < settings.min_cols:
             continue
         inside = _inside(cx, cy, t.bbox)
-        icx, icy = cx[inside], cy[inside]
-        rows: list[list[str]] = []
-        for row in t.rows:
-            cells = []
-            for cell in row.cells:
-                cells.append("" if cell is None else cell_text(
-                    [words[i] for i in inside[_inside(icx, icy, cell)]], layout))
-            rows.append(cells)
+        table_rows = t.rows
+        cells = [c for row in table_rows for c in row.cells if c is not None]
+        texts = iter(_cell_texts([words[i] for i in inside.tolist()], cx[inside], cy[inside],
+                                 cells, layout))
+        rows = [["" if c is None else next(texts) for c in row.cells] for row in table_rows]
         if not any(c for r in rows for c in r):
             continue
         out.append(TableData(page_no, tuple(t.bbox), rows, col_x, "lines", float(page.width),

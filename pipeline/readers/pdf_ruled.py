@@ -1,0 +1,180 @@
+"""pdfplumber's table finder ("lines" strategies) for pages whose edges are straight lines.
+
+The same steps as ``pdfplumber.table.TableFinder`` — edges prefiltered by length, snapped
+to the average of their cluster, joined along their line, filtered by length; their
+intersections; the cells framed by four connected intersections; the cells grouped into
+tables — with the same float arithmetic, so the same tables come out, but edges are small
+lists instead of dicts rebuilt at every step, intersections are found with numpy and an
+intersection's edges are a bitmask. The page's edges are pdfplumber edge dicts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from itertools import groupby
+from typing import Any
+
+import numpy as np
+from pdfplumber.table import TableSettings
+
+X0, TOP, X1, BOTTOM, LENGTH = range(5)  # an edge: [x0, top, x1, bottom, width or height]
+Cell = tuple[float, float, float, float]
+Point = tuple[float, float]
+
+
+def find_cells(edges: Sequence[dict[str, Any]], settings: TableSettings) -> list[list[Cell]]:
+    """The cells of each table (pdfplumber's ``cells_to_tables`` of its TableFinder)."""
+    pre = settings.edge_min_length_prefilter
+    v = [[e["x0"], e["top"], e["x1"], e["bottom"], e["height"]] for e in edges
+         if e["orientation"] == "v" and e["height"] >= pre]
+    h = [[e["x0"], e["top"], e["x1"], e["bottom"], e["width"]] for e in edges
+         if e["orientation"] == "h" and e["width"] >= pre]
+    if settings.snap_x_tolerance > 0 or settings.snap_y_tolerance > 0:
+        v = _snap(v, X0, X1, settings.snap_x_tolerance)
+        h = _snap(h, TOP, BOTTOM, settings.snap_y_tolerance)
+    h = _join(h, TOP, X0, X1, settings.join_x_tolerance)
+    v = _join(v, X0, TOP, BOTTOM, settings.join_y_tolerance)
+    h = [e for e in h if e[LENGTH] >= settings.edge_min_length]
+    v = [e for e in v if e[LENGTH] >= settings.edge_min_length]
+    v_masks, h_masks = _intersections(v, h, settings.intersection_x_tolerance,
+                                      settings.intersection_y_tolerance)
+    return cells_to_tables(_cells(v_masks, h_masks))
+
+
+def _snap(edges: list[list[float]], key: int, other: int, tolerance: float
+          ) -> list[list[float]]:
+    """pdfplumber's ``snap_objects``: clusters of `key` values (chained within
+    `tolerance`), each edge moved by its cluster's average minus its own value."""
+    if not edges:
+        return edges
+    values = sorted({e[key] for e in edges})
+    cluster = {values[0]: 0}
+    n = 0
+    for a, b in zip(values, values[1:], strict=False):
+        if tolerance and b <= a + tolerance:
+            cluster[b] = n
+        else:
+            n += 1
+            cluster[b] = n
+    ordered = sorted(edges, key=lambda e: cluster[e[key]])
+    out: list[list[float]] = []
+    for _, group in groupby(ordered, key=lambda e: cluster[e[key]]):
+        members = list(group)
+        avg = sum(e[key] for e in members) / len(members)
+        for e in members:
+            shift = avg - e[key]
+            out.append([*e])
+            out[-1][key] = e[key] + shift
+            out[-1][other] = e[other] + shift
+    return out
+
+
+def _join(edges: list[list[float]], line: int, lo: int, hi: int, tolerance: float
+          ) -> list[list[float]]:
+    """pdfplumber's ``join_edge_group`` on each line (edges of one exact `line` value)."""
+    out: list[list[float]] = []
+    for _, group in groupby(sorted(edges, key=lambda e: e[line]), key=lambda e: e[line]):
+        joined = sorted(group, key=lambda e: e[lo])
+        kept = [joined[0]]
+        for e in joined[1:]:
+            last = kept[-1]
+            if e[lo] <= last[hi] + tolerance:
+                if e[hi] > last[hi]:
+                    grown = [*last]
+                    grown[hi] = e[hi]
+                    # as pdfplumber's resize_object: width from x0, height grown by the diff
+                    grown[LENGTH] = (e[hi] - last[X0] if hi == X1
+                                     else last[LENGTH] + (e[hi] - last[hi]))
+                    kept[-1] = grown
+            else:
+                kept.append(e)
+        out.extend(kept)
+    return out
+
+
+def _intersections(v: list[list[float]], h: list[list[float]], x_tolerance: float,
+                   y_tolerance: float) -> tuple[dict[Point, int], dict[Point, int]]:
+    """pdfplumber's ``edges_to_intersections``: for each point, the vertical and horizontal
+    edges through it, as bitmasks of edge indexes (an edge's box is unique in its set)."""
+    v_masks: dict[Point, int] = {}
+    h_masks: dict[Point, int] = {}
+    if not v or not h:
+        return v_masks, h_masks
+    va, ha = np.array(v, np.float64), np.array(h, np.float64)
+    hit = ((va[:, TOP, None] <= ha[None, :, TOP] + y_tolerance)
+           & (va[:, BOTTOM, None] >= ha[None, :, TOP] - y_tolerance)
+           & (va[:, X0, None] >= ha[None, :, X0] - x_tolerance)
+           & (va[:, X0, None] <= ha[None, :, X1] + x_tolerance))
+    vi, hi = np.nonzero(hit)
+    vx, hy = va[:, X0].tolist(), ha[:, TOP].tolist()
+    for i, j in zip(vi.tolist(), hi.tolist(), strict=True):
+        point = (vx[i], hy[j])
+        v_masks[point] = v_masks.get(point, 0) | 1 << i
+        h_masks[point] = h_masks.get(point, 0) | 1 << j
+    return v_masks, h_masks
+
+
+def _cells(v_masks: dict[Point, int], h_masks: dict[Point, int]) -> list[Cell]:
+    """pdfplumber's ``intersections_to_cells`` (same cells, same order): from each point,
+    the nearest point below and to the right that close a rectangle of connected edges."""
+    points = sorted(v_masks)
+    same_x: dict[float, list[Point]] = {}
+    same_y: dict[float, list[Point]] = {}
+    at: dict[Point, tuple[int, int]] = {}  # a point's place in its same_x, same_y lists
+    for p in points:  # sorted by x then y: each list is in the order pdfplumber scans
+        column, row = same_x.setdefault(p[0], []), same_y.setdefault(p[1], [])
+        at[p] = (len(column), len(row))
+        column.append(p)
+        row.append(p)
+
+    # two points on one vertical (horizontal) line connect when they share an edge of it
+    cells = []
+    for pt in points[:-1]:
+        i, j = at[pt]
+        down, across = v_masks[pt], h_masks[pt]
+        right = [p for p in same_y[pt[1]][j + 1:] if across & h_masks[p]]  # further right
+        if not right:
+            continue
+        cell = None
+        for below_pt in same_x[pt[0]][i + 1:]:  # further down, nearest first
+            if not down & v_masks[below_pt]:
+                continue
+            bottom = h_masks[below_pt]
+            for right_pt in right:
+                corner = (right_pt[0], below_pt[1])
+                if corner in v_masks and v_masks[corner] & v_masks[right_pt] \
+                        and h_masks[corner] & bottom:
+                    cell = (pt[0], pt[1], corner[0], corner[1])
+                    break
+            if cell:
+                cells.append(cell)
+                break
+    return cells
+
+
+def cells_to_tables(cells: list[Cell]) -> list[list[Cell]]:
+    """pdfplumber's ``cells_to_tables``: cells sharing a corner (passes over the cells left
+    until one adds none) make a table; tables top to bottom, then left to right; a table of
+    one cell is dropped."""
+    remaining = list(cells)
+    tables: list[list[Cell]] = []
+    while remaining:
+        corners: set[Point] = set()
+        group: list[Cell] = []
+        grew = True
+        while grew:
+            grew = False
+            rest = []
+            for cell in remaining:
+                x0, top, x1, bottom = cell
+                mine = ((x0, top), (x0, bottom), (x1, top), (x1, bottom))
+                if not group or not corners.isdisjoint(mine):
+                    corners.update(mine)
+                    group.append(cell)
+                    grew = True
+                else:
+                    rest.append(cell)
+            remaining = rest
+        tables.append(group)
+    tables.sort(key=lambda t: min((c[1], c[0]) for c in t))
+    return [t for t in tables if len(t) > 1]

@@ -44,6 +44,8 @@ SERVER_START_S = 300  # a fresh database migrates: 20-40 s when loaded, minutes 
 DEPLOYMENT_S = 180  # `ptsm serve` imports Prefect and registers the deployment
 SCHEDULED_S = 300  # the next minute boundary, then the run itself on a loaded machine
 FINISHED = ["COMPLETED", "FAILED", "CRASHED", "CANCELLED"]
+UNUSED_SERVICES = ("TRIGGERS", "FOREMAN", "LATE_RUNS", "PAUSE_EXPIRATIONS",
+                   "CANCELLATION_CLEANUP", "REPOSSESSOR", "CLEANUP_RECONCILER")
 FIRST_LINK = ("/feuille-de-route.pdf", "Feuille de route du PTSM")
 ADDED_LINK = ("/contrat.pdf", "Contrat territorial de santé mentale")
 
@@ -130,6 +132,8 @@ class ServedDeployment:
         self._stack = ExitStack()
         self._outcome: Outcome | None = None
         self._error: BaseException | None = None
+        # read now, not in the thread while other tests may patch the environment
+        self._environ = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
         self._thread = threading.Thread(target=self._serve, name="served-deployment",
                                         daemon=True)
 
@@ -169,12 +173,15 @@ class ServedDeployment:
     def _server(self) -> tuple[str, dict[str, str]]:
         """A real `prefect server start` on a free port: its API URL and client env."""
         port = free_port()
-        env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+        env = dict(self._environ)
         env.update(PREFECT_HOME=str(self.work / "prefect-home"),
                    PREFECT_SERVER_ANALYTICS_ENABLED="false", PREFECT_SERVER_UI_ENABLED="false",
                    PREFECT_LOGGING_LEVEL="WARNING",
                    # the scheduler looks for new deployments every few seconds
-                   PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS="5")
+                   PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS="5",
+                   # the services these runs do not need: less load on the other tests
+                   **{f"PREFECT_SERVER_SERVICES_{service}_ENABLED": "false"
+                      for service in UNUSED_SERVICES})
         log = self.work / "server.log"
         server = start_process([sys.executable, "-m", "prefect", "server", "start",
                                 "--host", "127.0.0.1", "--port", str(port)], env, log)

@@ -3,7 +3,7 @@ whose first scheduled runs tests check (tests/test_serve.py).
 
 The scheduler fires on minute boundaries, so the wait is minutes: `ServedDeployment.start`
 returns at once and a background thread starts the server, serves the deployment on a
-one-minute cron, waits for `RUNS` runs made by the scheduler, then stops serving.
+one-minute cron, waits for `RUNS` runs made by the scheduler, then stops both.
 conftest starts it with the session, so the other tests run while the scheduler waits;
 `ServedDeployment.outcome` waits for the thread and gives what the runs did.
 
@@ -170,8 +170,8 @@ class ServedDeployment:
         except BaseException as exc:  # reported by `outcome`, in the test
             self._error = exc
 
-    def _server(self) -> tuple[str, dict[str, str]]:
-        """A real `prefect server start` on a free port: its API URL and client env."""
+    def _server(self) -> tuple[subprocess.Popen, str, dict[str, str]]:
+        """A real `prefect server start` on a free port: it, its API URL and client env."""
         port = free_port()
         env = dict(self._environ)
         env.update(PREFECT_HOME=str(self.work / "prefect-home"),
@@ -195,10 +195,10 @@ class ServedDeployment:
                 return False
 
         wait_for("prefect server", healthy, SERVER_START_S, server, log)
-        return api, {**env, "PREFECT_API_URL": api}
+        return server, api, {**env, "PREFECT_API_URL": api}
 
     def _serve_and_wait(self) -> Outcome:
-        api, env = self._server()
+        server, api, env = self._server()
         log = self.work / "serve.log"
         serve = start_process([sys.executable, "-m", "pipeline.cli", "serve",
                                "--cron", EVERY_MINUTE, "--name", NAME,
@@ -225,7 +225,8 @@ class ServedDeployment:
 
         runs = wait_for(f"{RUNS} scheduled runs", finished_runs, SCHEDULED_S * RUNS, serve, log,
                         every=2)[:RUNS]
-        stop_process(serve)  # no more runs: the outcome stays as the tests read it
+        for process in (serve, server):  # no more runs: the outcome stays as tests read it,
+            stop_process(process)        # and no load is left on the other tests
         manifests = sorted((json.loads(p.read_text())
                             for p in snapshots_dir(self.out).glob("*/_manifest.json")),
                            key=lambda m: m["finished_at"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import signal
 import sys
@@ -167,6 +168,17 @@ def _check_writable(settings: Settings) -> None:
     check_writable(lock_path(settings.out).parent, "the folder of --out")
 
 
+def _pool_settings(settings: Settings, sources: list[Source], to_read: int) -> Settings:
+    """No more worker processes than documents to read, when every document is known
+    before the flow (local sources, no watched page): each process costs its start."""
+    from pipeline.ingest.watch import load_watches
+
+    if any(s.is_remote for s in sources) or (
+            settings.sources_file is not None and load_watches(settings.sources_file)):
+        return settings
+    return dataclasses.replace(settings, workers=min(settings.workers, max(1, to_read)))
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     settings, sources = checked_run(args)
     # SIGTERM ends the run like Ctrl-C: cleanup runs (the previous dataset stays published)
@@ -184,14 +196,15 @@ def cmd_run(args: argparse.Namespace) -> int:
 
         # the worker processes load their models, then read the local documents that
         # have no cached result, while Prefect is imported and its server starts
-        with worker_processes(settings, preload=MODELS):
+        early = to_read_early(settings, sources)
+        with worker_processes(_pool_settings(settings, sources, len(early)), preload=MODELS):
             from pipeline.stages import process_stage
 
-            early = to_read_early(settings, sources)
             for ingested in early:
                 start_early(early_key(ingested), process_stage, ingested)
             if early:
-                print(f"reading {len(early)} documents while Prefect starts", file=sys.stderr)
+                print(f"reading {len(early)} document{'s' * (len(early) > 1)} while Prefect "
+                      "starts", file=sys.stderr)
             from flows.run_flow import run
 
             summary = run(settings)

@@ -35,7 +35,7 @@ def test_calls_started_early_give_their_result_to_the_run() -> None:
 
 def test_ptsm_run_reads_its_documents_while_prefect_starts(sample_run) -> None:
     """The samples' digest test checks the rows; here, that they were read early."""
-    assert "documents while Prefect starts" in sample_run.stderr
+    assert "reading 5 documents while Prefect starts" in sample_run.stderr
 
 
 def _log() -> tuple[logging.Logger, io.StringIO]:

@@ -6,14 +6,12 @@ a document then takes that result instead of reading it again (Prefect-free modu
 from __future__ import annotations
 
 import dataclasses
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from flows.unchanged import ingest_local
 from pipeline.config import Settings, code_fingerprint
-from pipeline.ingest.raw_store import Ingested, ingest_source, split_duplicates
+from pipeline.ingest.raw_store import Ingested, split_duplicates
 from pipeline.ingest.sources import Source
-
-INGEST_THREADS = 4  # local files are read and hashed in parallel
 
 
 def cache_key(ingested: Ingested, fingerprint: str) -> str:
@@ -36,16 +34,9 @@ def to_read_early(settings: Settings, sources: list[Source]) -> list[Ingested]:
     """The local sources ingested, without those whose result is cached (largest first,
     as the flow orders them); sources that fail to ingest are left to the flow, which
     quarantines them."""
-    def ingest(source: Source) -> Ingested | None:
-        try:
-            return ingest_source(source, settings)
-        except Exception:  # noqa: BLE001 - best effort: the flow ingests it again and quarantines
-            return None
-
     local = [s for s in sources if not s.is_remote]
-    with ThreadPoolExecutor(INGEST_THREADS) as pool:
-        ingested = [i for i in pool.map(ingest, local) if i is not None]
-    fingerprint, keys = code_fingerprint(), key_storage(settings)
+    ingested = [i for i in ingest_local(settings, local) if i is not None]
     kept, _ = split_duplicates(ingested)  # the flow reads the first of the same bytes
+    fingerprint, keys = code_fingerprint(), key_storage(settings)
     fresh = [i for i in kept if not (keys / cache_key(i, fingerprint)).exists()]
     return sorted(fresh, key=lambda i: i.size, reverse=True)

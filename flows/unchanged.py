@@ -23,7 +23,7 @@ from pipeline.dataset.history import unchanged_dataset
 from pipeline.dataset.lock import output_lock
 from pipeline.dataset.outputs import describe, resolve_output
 from pipeline.dataset.publish import republish_unchanged
-from pipeline.ingest.raw_store import Ingested, IngestError, ingest_source, split_duplicates
+from pipeline.ingest.raw_store import Ingested, ingest_source, split_duplicates
 from pipeline.ingest.sources import Source
 from pipeline.ingest.watch import load_watches
 from schemas.tables import SCHEMA_VERSION
@@ -141,8 +141,7 @@ def republish_if_unchanged(settings: Settings, sources: list[Source],
     if not output.is_local or not output.local_path.is_symlink():
         return None
     started = time.time()
-    with ThreadPoolExecutor(READ_THREADS) as pool:
-        ingested = list(pool.map(lambda s: _ingest_or_none(s, settings), sources))
+    ingested = ingest_local(settings, sources)
     if None in ingested:  # something to quarantine: a real run
         return None
     kept, duplicates = split_duplicates(ingested)
@@ -156,8 +155,14 @@ def republish_if_unchanged(settings: Settings, sources: list[Source],
                          log or logging.getLogger("ptsm"))
 
 
-def _ingest_or_none(source: Source, settings: Settings) -> Ingested | None:
-    try:
-        return ingest_source(source, settings)
-    except (IngestError, OSError):
-        return None
+def ingest_local(settings: Settings, sources: list[Source]) -> list[Ingested | None]:
+    """Each (local) source ingested, read and hashed in parallel; None for a source that
+    fails (the flow ingests it again and quarantines it)."""
+    def ingest(source: Source) -> Ingested | None:
+        try:
+            return ingest_source(source, settings)
+        except Exception:  # noqa: BLE001 - the flow's own ingest reports it
+            return None
+
+    with ThreadPoolExecutor(READ_THREADS) as pool:
+        return list(pool.map(ingest, sources))

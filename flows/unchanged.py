@@ -128,11 +128,13 @@ def republish(settings: Settings, sources: list[Source], run_id: str, started: f
 
 
 def republish_if_unchanged(settings: Settings, sources: list[Source],
-                           log: logging.Logger | logging.LoggerAdapter | None = None
+                           log: logging.Logger | logging.LoggerAdapter | None = None,
+                           ingested: list[Ingested | None] | None = None
                            ) -> RunSummary | None:
     """When every source is a local file and none changed since the published dataset,
     republish it (no Prefect, no worker process, no model) and return the summary; else
-    None, and the run goes on with the Prefect flow (which ingests the sources itself)."""
+    None, and the run goes on with the Prefect flow (which ingests the sources itself).
+    `ingested`: the sources already ingested by the caller (:func:`ingest_local`)."""
     if any(s.is_remote for s in sources):  # a remote source is only known by fetching it
         return None
     if settings.sources_file is not None and load_watches(settings.sources_file):
@@ -141,7 +143,7 @@ def republish_if_unchanged(settings: Settings, sources: list[Source],
     if not output.is_local or not output.local_path.is_symlink():
         return None
     started = time.time()
-    ingested = ingest_local(settings, sources)
+    ingested = ingest_local(settings, sources) if ingested is None else ingested
     if None in ingested:  # something to quarantine: a real run
         return None
     kept, duplicates = split_duplicates(ingested)

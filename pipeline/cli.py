@@ -183,9 +183,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     settings, sources = checked_run(args)
     # SIGTERM ends the run like Ctrl-C: cleanup runs (the previous dataset stays published)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    from flows.unchanged import republish_if_unchanged
+    from flows.unchanged import ingest_local, republish_if_unchanged
 
-    summary = republish_if_unchanged(settings, sources)  # no server, workers nor models
+    # local sources read and hashed once: for the nothing-changed check and the early start
+    local = ingest_local(settings, [s for s in sources if not s.is_remote])
+    summary = republish_if_unchanged(settings, sources, ingested=local)  # no server, workers
     if summary is None:
         _prefect_environment(settings)
         from flows.api_server import temporary_server
@@ -196,7 +198,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
         # the worker processes load their models, then read the local documents that
         # have no cached result, while Prefect is imported and its server starts
-        early = to_read_early(settings, sources)
+        early = to_read_early(settings, local)
         with worker_processes(_pool_settings(settings, sources, len(early)), preload=MODELS):
             from pipeline.stages import process_stage
 

@@ -26,8 +26,12 @@ from pathlib import Path
 STARTUP_TIMEOUT_S = 180.0  # a fresh PREFECT_HOME migrates its database first
 # The event services of an ephemeral server record task runs and events for the UI and
 # for automations: a temporary server has neither, and they cost CPU during the run.
-QUIET_SERVICES = {f"PREFECT_SERVER_SERVICES_{name}_ENABLED": "false" for name in (
-    "TASK_RUN_RECORDER", "EVENT_PERSISTER", "TRIGGERS", "EVENT_LOGGER")}
+def services_off(*names: str) -> dict[str, str]:
+    """The environment that switches these Prefect server services off."""
+    return {f"PREFECT_SERVER_SERVICES_{name}_ENABLED": "false" for name in names}
+
+
+QUIET_SERVICES = services_off("TASK_RUN_RECORDER", "EVENT_PERSISTER", "TRIGGERS", "EVENT_LOGGER")
 
 
 @dataclass

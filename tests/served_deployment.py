@@ -34,6 +34,7 @@ from conftest import FIXTURES, ROOT
 from http_server import Handler, Static, TestServer, serve_folder
 from test_watch import index_page
 
+from flows.api_server import services_off
 from pipeline.dataset.publish import snapshots_dir
 
 EVERY_MINUTE = "* * * * *"
@@ -180,8 +181,7 @@ class ServedDeployment:
                    # the scheduler looks for new deployments every few seconds
                    PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS="5",
                    # the services these runs do not need: less load on the other tests
-                   **{f"PREFECT_SERVER_SERVICES_{service}_ENABLED": "false"
-                      for service in UNUSED_SERVICES})
+                   **services_off(*UNUSED_SERVICES))
         log = self.work / "server.log"
         server = start_process([sys.executable, "-m", "prefect", "server", "start",
                                 "--host", "127.0.0.1", "--port", str(port)], env, log)

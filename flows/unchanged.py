@@ -2,7 +2,9 @@
 
 No Prefect here: a run whose local sources are all unchanged since the published dataset
 (same bytes, same code) is republished by :func:`republish_if_unchanged` before any
-Prefect server, worker process or spaCy model is started.
+Prefect server, worker process or spaCy model is started. The dataset modules (pyarrow,
+DuckDB) are imported by the functions that use them: a run that cannot be unchanged
+(:func:`may_be_unchanged`) starts its server and workers without waiting for them.
 """
 
 from __future__ import annotations
@@ -11,26 +13,22 @@ import logging
 import platform
 import time
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib.metadata import version
 from typing import Any
 
-from pipeline.analytics.duckdb_views import build_duckdb
+from flows.early_start import ingest_local
 from pipeline.config import PIPELINE_VERSION, Settings, code_fingerprint, dataset_fingerprint
-from pipeline.dataset.history import unchanged_dataset
 from pipeline.dataset.lock import output_lock
 from pipeline.dataset.outputs import describe, resolve_output
-from pipeline.dataset.publish import republish_unchanged
-from pipeline.ingest.raw_store import Ingested, ingest_source, split_duplicates
+from pipeline.ingest.raw_store import Ingested, split_duplicates
 from pipeline.ingest.sources import Source
 from pipeline.ingest.watch import load_watches
 from schemas.tables import SCHEMA_VERSION
 
 LIBRARIES = ("pdfplumber", "pypdfium2", "python-docx", "lxml", "spacy", "rapidfuzz", "pyarrow",
              "prefect")
-READ_THREADS = 4  # local files are read and hashed in parallel
 
 
 @dataclass
@@ -100,6 +98,8 @@ def previous_if_unchanged(settings: Settings,
     """The manifest of the published dataset when this run's documents are exactly its
     current ones (same bytes, same code): nothing to read, extract or assemble again.
     Local outputs only."""
+    from pipeline.dataset.history import unchanged_dataset
+
     output = resolve_output(settings.out)
     if not output.is_local or not output.local_path.is_symlink():  # remote, or a plain folder
         return None
@@ -113,6 +113,9 @@ def republish(settings: Settings, sources: list[Source], run_id: str, started: f
               flow_run_id: str | None = None) -> RunSummary:
     """Publish the unchanged dataset as this run's snapshot (its files linked, not
     rewritten), with this run's manifest."""
+    from pipeline.analytics.duckdb_views import build_duckdb
+    from pipeline.dataset.publish import republish_unchanged
+
     summary = RunSummary(run_id=run_id, out=describe(settings.out), n_sources=len(sources),
                          counts=dict(previous["tables"]), n_reused=n_documents)
     summary.n_documents = summary.counts["documents"]
@@ -127,6 +130,17 @@ def republish(settings: Settings, sources: list[Source], run_id: str, started: f
     return summary
 
 
+def may_be_unchanged(settings: Settings, sources: list[Source]) -> bool:
+    """Whether the nothing-changed check can apply at all: every source a local file, no
+    watched page (only known by fetching), and a local output already published."""
+    if any(s.is_remote for s in sources):
+        return False
+    if settings.sources_file is not None and load_watches(settings.sources_file):
+        return False
+    output = resolve_output(settings.out)
+    return output.is_local and output.local_path.is_symlink()
+
+
 def republish_if_unchanged(settings: Settings, sources: list[Source],
                            log: logging.Logger | logging.LoggerAdapter | None = None,
                            ingested: list[Ingested | None] | None = None
@@ -135,12 +149,7 @@ def republish_if_unchanged(settings: Settings, sources: list[Source],
     republish it (no Prefect, no worker process, no model) and return the summary; else
     None, and the run goes on with the Prefect flow (which ingests the sources itself).
     `ingested`: the sources already ingested by the caller (:func:`ingest_local`)."""
-    if any(s.is_remote for s in sources):  # a remote source is only known by fetching it
-        return None
-    if settings.sources_file is not None and load_watches(settings.sources_file):
-        return None  # watched pages are only known by fetching them
-    output = resolve_output(settings.out)
-    if not output.is_local or not output.local_path.is_symlink():
+    if not may_be_unchanged(settings, sources):
         return None
     started = time.time()
     ingested = ingest_local(settings, sources) if ingested is None else ingested
@@ -155,16 +164,3 @@ def republish_if_unchanged(settings: Settings, sources: list[Source],
             return None
         return republish(settings, sources, new_run_id(), started, previous, len(kept),
                          log or logging.getLogger("ptsm"))
-
-
-def ingest_local(settings: Settings, sources: list[Source]) -> list[Ingested | None]:
-    """Each (local) source ingested, read and hashed in parallel; None for a source that
-    fails (the flow ingests it again and quarantines it)."""
-    def ingest(source: Source) -> Ingested | None:
-        try:
-            return ingest_source(source, settings)
-        except Exception:  # noqa: BLE001 - the flow's own ingest reports it
-            return None
-
-    with ThreadPoolExecutor(READ_THREADS) as pool:
-        return list(pool.map(ingest, sources))

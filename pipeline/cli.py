@@ -183,32 +183,32 @@ def cmd_run(args: argparse.Namespace) -> int:
     settings, sources = checked_run(args)
     # SIGTERM ends the run like Ctrl-C: cleanup runs (the previous dataset stays published)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    from flows.unchanged import ingest_local, republish_if_unchanged
+    from flows.early_start import ingest_local
+    from flows.unchanged import may_be_unchanged, republish_if_unchanged
 
+    local_sources = [s for s in sources if not s.is_remote]
     # local sources read and hashed once: for the nothing-changed check and the early start
-    local = ingest_local(settings, [s for s in sources if not s.is_remote])
-    summary = republish_if_unchanged(settings, sources, ingested=local)  # no server, workers
+    local = None
+    summary = None
+    if may_be_unchanged(settings, sources):
+        local = ingest_local(settings, local_sources)
+        summary = republish_if_unchanged(settings, sources, ingested=local)  # no server
     if summary is None:
         _prefect_environment(settings)
         from flows.api_server import temporary_server
 
         temporary_server(settings.prefect_server_log)  # starts while Prefect is imported
-        from flows.early_start import early_key, to_read_early
-        from flows.worker_pool import MODELS, start_early, worker_processes
+        from flows.early_start import start_reading_early, to_read_early
+        from flows.worker_pool import MODELS, worker_processes
 
         # the worker processes load their models, then read the local documents that
         # have no cached result, while Prefect is imported and its server starts
-        early = to_read_early(settings, local)
-        with worker_processes(_pool_settings(settings, sources, len(early)), preload=MODELS):
-            from pipeline.stages import process_stage
-
-            for ingested in early:
-                start_early(early_key(ingested), process_stage, ingested)
-            if early:
-                print(f"reading {len(early)} document{'s' * (len(early) > 1)} while Prefect "
-                      "starts", file=sys.stderr)
+        to_read = len(local_sources) if local is None else len(to_read_early(settings, local))
+        with worker_processes(_pool_settings(settings, sources, to_read), preload=MODELS):
+            early = start_reading_early(settings, local_sources, local)
             from flows.run_flow import run
 
+            early.join()
             summary = run(settings)
     print()
     print(f"ptsm run {summary.run_id}")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from itertools import compress
 from pathlib import Path
 from typing import Any
 
@@ -378,7 +379,7 @@ def _outside(words: list[Word], tables: list[TableData], pad: float = 1.0) -> li
     for t in tables:
         x0, top, x1, bottom = t.bbox
         inside |= (x0 - pad <= cx) & (cx <= x1 + pad) & (top - pad <= cy) & (cy <= bottom + pad)
-    return [w for w, hidden in zip(words, inside.tolist(), strict=True) if not hidden]
+    return list(compress(words, (~inside).tolist()))
 
 
 # ---------------------------------------------------------------- across pages

@@ -154,7 +154,7 @@ def row_text(words: Sequence[Word], settings: LayoutSettings) -> str:
     for w in words[1:]:
         gap = w.x0 - prev.x1
         p_size, w_size = prev.size, w.size
-        if gap >= nospace * (max(p_size, w_size) or 10.0) and not (
+        if gap >= nospace * ((w_size if w_size > p_size else p_size) or 10.0) and not (
                 w_size < p_size * small and w.bottom < prev.bottom - raise_ * p_size
                 and gap < close * p_size and prev.text[-1:].isalnum()):
             parts.append(" ")
@@ -256,9 +256,11 @@ def find_gutter(words: Sequence[Word], width: float, settings: LayoutSettings) -
     gutter = Gutter(float(best[0]), float(best[1]))
     left = [w for w in words if w.x1 <= gutter.x0 + 1]
     right = [w for w in words if w.x0 >= gutter.x1 - 1]
+    need = settings.column_min_lines  # lines on each side (a row holds a word at least)
+    if min(len(left), len(right)) < need:
+        return None
     left_rows = group_rows(left, settings)
-    right_rows = group_rows(right, settings)
-    if min(len(left_rows), len(right_rows)) < settings.column_min_lines:
+    if len(left_rows) < need or len(group_rows(right, settings)) < need:
         return None
     left_x0 = min(w.x0 for w in left)
     ends = sorted(max(w.x1 for w in r) for r in left_rows)

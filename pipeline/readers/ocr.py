@@ -27,6 +27,7 @@ import threading
 import unicodedata
 from collections import Counter
 from dataclasses import asdict, dataclass, field
+from itertools import filterfalse
 from pathlib import Path
 from typing import Any
 
@@ -150,9 +151,15 @@ def text_layer_problem(words: list[Any], n_images: int,
     if odd > settings.garbage_odd_share * len(text):
         return "garbage text layer"
     tokens = text.split()
-    tokens = [t for t in tokens[::max(1, len(tokens) // _SAMPLE_TOKENS)] if _LETTER.search(t)]
-    wordlike = sum(1 for t in tokens if _WORDLIKE.match(t))
-    if len(tokens) >= 10 and wordlike < settings.garbage_wordlike_share * len(tokens):
+    sample = tokens[::max(1, len(tokens) // _SAMPLE_TOKENS)]
+    # a word-like token has a letter; one made of letters only is word-like
+    others = list(filterfalse(str.isalpha, sample))
+    wordlike = len(sample) - len(others) + len(list(filter(_WORDLIKE.match, others)))
+    share = settings.garbage_wordlike_share
+    if share >= 0 and wordlike >= share * len(sample):  # enough even if all had letters
+        return None
+    lettered = len(list(filter(_LETTER.search, sample)))
+    if lettered >= 10 and wordlike < share * lettered:
         return "garbage text layer"
     return None
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from itertools import compress
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +55,7 @@ from pipeline.readers.pdf_layout import (
     Word,
     find_gutter,
     layout_page,
+    page_body,
     words_from_plumber,
 )
 from pipeline.readers.pdf_tables import (
@@ -326,19 +328,25 @@ def _read_page(page: Any, number: int, settings: PdfSettings) -> PageResult:
     words = _outside(words, tables)
     body_top = height * settings.header_band
     body_bottom = height * (1 - settings.footer_band)
+    body = page_body(words, body_top, body_bottom)
     if not tables and settings.tables.text_tables:
-        body = [w for w in words if body_top <= (w.top + w.bottom) / 2 <= body_bottom]
         # a table may start in the running-header band (the first rows of a page)
         tables = header_tables(words, number, width, height, settings.tables, settings.layout)
         body = _outside(body, tables)  # a table's own columns are no page gutter
-        if find_gutter(body, width, settings.layout) is None:
-            tables += text_tables(body, number, width, height, settings.tables, settings.layout)
         words = _outside(words, tables)
+        gutter = find_gutter(body, width, settings.layout)
+        if gutter is None:
+            found = text_tables(body, number, width, height, settings.tables, settings.layout)
+            if found:
+                tables += found
+                body = _outside(body, found)
+                words = _outside(words, found)
+                gutter = find_gutter(body, width, settings.layout)
+    else:
+        gutter = find_gutter(body, width, settings.layout)
     result.tables = tables
     items = [TableItem(i, *_xyxy(t.bbox)) for i, t in enumerate(tables)]
-    result.items = layout_page(words, items, width=width, height=height, page=number,
-                               body_top=body_top, body_bottom=body_bottom,
-                               settings=settings.layout)
+    result.items = layout_page(words, items, gutter, page=number, settings=settings.layout)
     for it in result.items:
         if isinstance(it, Line):
             mid = (it.top + it.bottom) / 2
@@ -371,7 +379,7 @@ def _outside(words: list[Word], tables: list[TableData], pad: float = 1.0) -> li
     for t in tables:
         x0, top, x1, bottom = t.bbox
         inside |= (x0 - pad <= cx) & (cx <= x1 + pad) & (top - pad <= cy) & (cy <= bottom + pad)
-    return [w for w, hidden in zip(words, inside.tolist(), strict=True) if not hidden]
+    return list(compress(words, (~inside).tolist()))
 
 
 # ---------------------------------------------------------------- across pages
@@ -421,12 +429,20 @@ def _build_blocks(pages: list[PageResult], settings: PdfSettings) -> list[Block]
                 blocks.append(block)
                 continue
             c = classify(raw, body, bs)
-            bbox = (min(ln.x0 for ln in raw.lines), min(ln.top for ln in raw.lines),
-                    max(ln.x1 for ln in raw.lines), max(ln.bottom for ln in raw.lines))
-            blocks.append(Block(kind=c.kind, text=c.text, page=p.number, bbox=_round(bbox),
+            blocks.append(Block(kind=c.kind, text=c.text, page=p.number,
+                                bbox=_round(_lines_bbox(raw.lines)),
                                 style=c.style, toc_page=c.toc_page))
     _assign_levels(blocks, bs)
     return _join_tables(blocks, tables_of, settings.tables)
+
+
+def _lines_bbox(lines: list[Line]) -> tuple[float, float, float, float]:
+    """(x0, top, x1, bottom) around the lines."""
+    first = lines[0]
+    if len(lines) == 1:
+        return first.x0, first.top, first.x1, first.bottom
+    return (min([ln.x0 for ln in lines]), min([ln.top for ln in lines]),
+            max([ln.x1 for ln in lines]), max([ln.bottom for ln in lines]))
 
 
 def _assign_levels(blocks: list[Block], settings: BlockSettings) -> None:

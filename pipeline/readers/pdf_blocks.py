@@ -244,7 +244,7 @@ class Classified:
 def classify(raw: RawBlock, body_size: float, settings: BlockSettings) -> Classified:
     """Kind, text and style of a text block (headings get their level later)."""
     lines = raw.lines
-    size = max(Counter(ln.size for ln in lines).items(), key=lambda kv: kv[1])[0]
+    size = _most_common_size(lines)
     bold = all(ln.bold for ln in lines)
     style: dict = {"font_size": size, "bold": bold}
     if raw.kind == "list":
@@ -262,6 +262,21 @@ def classify(raw: RawBlock, body_size: float, settings: BlockSettings) -> Classi
     kind = "heading" if _is_heading(text, len(lines), size, bold, body_size, settings) \
         else "paragraph"
     return Classified(kind, text, size, bold, style)
+
+
+def _most_common_size(lines: Sequence[Line]) -> float:
+    """The size of most lines (the first seen on a tie)."""
+    first = lines[0].size
+    if all(ln.size == first for ln in lines):
+        return first
+    counts: dict[float, int] = {}
+    for ln in lines:
+        counts[ln.size] = counts.get(ln.size, 0) + 1
+    return max(counts.items(), key=_count)[0]
+
+
+def _count(kv: tuple[float, int]) -> int:
+    return kv[1]
 
 
 def _is_heading(text: str, n_lines: int, size: float, bold: bool, body_size: float,

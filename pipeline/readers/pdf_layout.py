@@ -107,7 +107,9 @@ def group_rows(words: Sequence[Word], settings: LayoutSettings) -> list[list[Wor
     ratio = settings.row_overlap
     ref_top = ref_bottom = ref_h = 0.0
     row: list[Word] = []
-    for w in sorted(words, key=_center_then_x):
+    keys = [((w.top + w.bottom) / 2, w.x0) for w in words]  # by center, then x0 (stable)
+    for i in sorted(range(len(words)), key=keys.__getitem__):
+        w = words[i]
         top, bottom = w.top, w.bottom
         h = bottom - top
         if row:
@@ -127,15 +129,17 @@ def group_rows(words: Sequence[Word], settings: LayoutSettings) -> list[list[Wor
     return rows
 
 
-def _center_then_x(w: Word) -> tuple[float, float]:
-    return ((w.top + w.bottom) / 2, w.x0)
-
-
 _x0 = attrgetter("x0")
+_top_then_x0 = attrgetter("top", "x0")
+_top = attrgetter("top")
 
 
 def _count_then_size(kv: tuple[float, int]) -> tuple[int, float]:
     return kv[1], kv[0]
+
+
+def _has_alnum(text: str) -> bool:
+    return bool(text[:1].isalnum() or _ALNUM.search(text))
 
 
 def row_text(words: Sequence[Word], settings: LayoutSettings) -> str:
@@ -150,7 +154,7 @@ def row_text(words: Sequence[Word], settings: LayoutSettings) -> str:
     for w in words[1:]:
         gap = w.x0 - prev.x1
         p_size, w_size = prev.size, w.size
-        if gap >= nospace * (max(p_size, w_size) or 10.0) and not (
+        if gap >= nospace * ((w_size if w_size > p_size else p_size) or 10.0) and not (
                 w_size < p_size * small and w.bottom < prev.bottom - raise_ * p_size
                 and gap < close * p_size and prev.text[-1:].isalnum()):
             parts.append(" ")
@@ -165,30 +169,49 @@ def row_to_line(words: Sequence[Word], settings: LayoutSettings, page: int = 0,
     characters. Bold only when every word with a letter or digit is bold (a line opened by
     a bold label, "Pilotes : à définir", is not bold)."""
     first = words[0]
+    if len(words) == 1:
+        return Line(text=first.text, x0=first.x0, x1=first.x1, top=first.top,
+                    bottom=first.bottom, size=round(first.size, 1),
+                    bold=first.bold and _has_alnum(first.text), page=page, column=column)
     x0, x1, top, bottom = first.x0, first.x1, first.top, first.bottom
-    chars: dict[float, int] = {}  # characters per exact size (few sizes), rounded below
-    wordy = bold = False
+    one_size = True
+    size0 = first.size
+    n_bold = 0
     for w in words:
-        text = w.text
-        chars[w.size] = chars.get(w.size, 0) + len(text)
-        if text[:1].isalnum() or _ALNUM.search(text):
-            if not wordy:
-                wordy = bold = True
-            bold = bold and w.bold
-        x0 = w.x0 if w.x0 < x0 else x0
-        x1 = w.x1 if w.x1 > x1 else x1
-        top = w.top if w.top < top else top
-        bottom = w.bottom if w.bottom > bottom else bottom
-    if len(chars) == 1:
-        size = round(next(iter(chars)), 1)
-    else:
-        sizes: dict[float, int] = {}
-        for key, n in chars.items():
-            key = round(key, 1)
-            sizes[key] = sizes.get(key, 0) + n
-        size = max(sizes.items(), key=_count_then_size)[0]
+        if w.size != size0:
+            one_size = False
+        if w.bold:
+            n_bold += 1
+        if w.x0 < x0:
+            x0 = w.x0
+        if w.x1 > x1:
+            x1 = w.x1
+        if w.top < top:
+            top = w.top
+        if w.bottom > bottom:
+            bottom = w.bottom
+    if n_bold == 0:
+        bold = False
+    elif n_bold == len(words):
+        bold = any(_has_alnum(w.text) for w in words)
+    else:  # bold when the words with a letter or digit (at least one) are all bold
+        wordy = [w.bold for w in words if _has_alnum(w.text)]
+        bold = bool(wordy) and all(wordy)
     return Line(text=row_text(words, settings), x0=x0, x1=x1, top=top, bottom=bottom,
-                size=size, bold=wordy and bold, page=page, column=column)
+                size=round(size0, 1) if one_size else _main_size(words), bold=bold,
+                page=page, column=column)
+
+
+def _main_size(words: Sequence[Word]) -> float:
+    """The font size (rounded to 0.1) carried by most characters (the bigger on a tie)."""
+    chars: dict[float, int] = {}  # characters per exact size (few sizes), rounded below
+    for w in words:
+        chars[w.size] = chars.get(w.size, 0) + len(w.text)
+    sizes: dict[float, int] = {}
+    for key, n in chars.items():
+        key = round(key, 1)
+        sizes[key] = sizes.get(key, 0) + n
+    return max(sizes.items(), key=_count_then_size)[0]
 
 
 def lines_from_words(words: Sequence[Word], settings: LayoutSettings, page: int = 0,
@@ -220,23 +243,24 @@ def find_gutter(words: Sequence[Word], width: float, settings: LayoutSettings) -
     if hi <= lo:
         return None
     limit = max(2, int(settings.gutter_max_crossing * len(rows)))
-    best: tuple[int, int] | None = None
-    start = None
-    for x in range(lo, hi + 1):
-        if cover[x] <= limit:
-            start = x if start is None else start
-            if best is None or x - start > best[1] - best[0]:
-                best = (start, x)
-        else:
-            start = None
-    if best is None or best[1] - best[0] < settings.gutter_min_width:
+    # runs of x crossed by few rows; the first widest one
+    low = np.concatenate(([False], cover[lo:hi + 1] <= limit, [False]))
+    steps = np.diff(low.view(np.int8))
+    starts, ends = np.flatnonzero(steps == 1), np.flatnonzero(steps == -1) - 1
+    if not len(starts):
+        return None
+    widest = int(np.argmax(ends - starts))
+    best = (lo + int(starts[widest]), lo + int(ends[widest]))
+    if best[1] - best[0] < settings.gutter_min_width:
         return None
     gutter = Gutter(float(best[0]), float(best[1]))
     left = [w for w in words if w.x1 <= gutter.x0 + 1]
     right = [w for w in words if w.x0 >= gutter.x1 - 1]
+    need = settings.column_min_lines  # lines on each side (a row holds a word at least)
+    if min(len(left), len(right)) < need:
+        return None
     left_rows = group_rows(left, settings)
-    right_rows = group_rows(right, settings)
-    if min(len(left_rows), len(right_rows)) < settings.column_min_lines:
+    if len(left_rows) < need or len(group_rows(right, settings)) < need:
         return None
     left_x0 = min(w.x0 for w in left)
     ends = sorted(max(w.x1 for w in r) for r in left_rows)
@@ -251,7 +275,7 @@ def find_gutter(words: Sequence[Word], width: float, settings: LayoutSettings) -
     return gutter
 
 
-def _row_cover(rows: Sequence[Sequence[Word]], n: int) -> list[int]:
+def _row_cover(rows: Sequence[Sequence[Word]], n: int) -> np.ndarray:
     """For each x in 0..n-1 (1 pt steps), how many rows have a word over it."""
     row = np.repeat(np.arange(len(rows)), [len(r) for r in rows])
     x0 = np.array([w.x0 for r in rows for w in r], np.float64)
@@ -270,26 +294,29 @@ def _row_cover(rows: Sequence[Sequence[Word]], n: int) -> list[int]:
     spans_end = np.maximum.reduceat(end, first) - offset[first] if len(first) else first
     marks = (np.bincount(start[first] - offset[first], minlength=n + 1)
              - np.bincount(spans_end, minlength=n + 1))
-    return np.cumsum(marks)[:n].tolist()
+    return np.cumsum(marks)[:n]
 
 
-def layout_page(words: Sequence[Word], tables: Sequence[TableItem], *, width: float,
-                height: float, page: int, body_top: float, body_bottom: float,
-                settings: LayoutSettings) -> list[Line | TableItem]:
+def page_body(words: Sequence[Word], body_top: float, body_bottom: float) -> list[Word]:
+    """The words whose center lies between the header and footer bands."""
+    return [w for w in words if body_top <= (w.top + w.bottom) / 2 <= body_bottom]
+
+
+def layout_page(words: Sequence[Word], tables: Sequence[TableItem], gutter: Gutter | None, *,
+                page: int, settings: LayoutSettings) -> list[Line | TableItem]:
     """Lines and tables of one page in reading order.
 
-    Words inside the header/footer bands are kept (furniture is decided across pages) but
-    do not take part in gutter detection. On a two-column page, items crossing the gutter
-    (titles, wide tables) split the page into bands; each band is read left column first,
-    then right column.
+    `gutter`: find_gutter of the page's body words (:func:`page_body`: words inside the
+    header/footer bands are kept, furniture is decided across pages, but do not take part
+    in gutter detection). On a two-column page, items crossing the gutter (titles, wide
+    tables) split the page into bands; each band is read left column first, then right
+    column.
     """
-    body = [w for w in words if body_top <= (w.top + w.bottom) / 2 <= body_bottom]
-    gutter = find_gutter(body, width, settings)
     items: list[Line | TableItem] = []
     if gutter is None:
         items.extend(lines_from_words(words, settings, page))
         items.extend(tables)
-        items.sort(key=lambda it: (it.top, it.x0))
+        items.sort(key=_top_then_x0)
         _mark_columns_right(items)
         return items
     spanning_words = [w for w in words if w.x0 < gutter.x1 - 1 and w.x1 > gutter.x0 + 1]
@@ -311,9 +338,9 @@ def layout_page(words: Sequence[Word], tables: Sequence[TableItem], *, width: fl
         else:
             t.column = 1 if (t.x0 + t.x1) / 2 < mid else 2
             col_items[t.column].append(t)
-    full_items.sort(key=lambda it: it.top)
+    full_items.sort(key=_top)
     for col in col_items.values():
-        col.sort(key=lambda it: (it.top, it.x0))
+        col.sort(key=_top_then_x0)
     cuts = [it.top for it in full_items] + [float("inf")]
     prev_cut = float("-inf")
     fi = 0

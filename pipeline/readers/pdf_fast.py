@@ -30,7 +30,7 @@ from pdfplumber.utils.text import LIGATURES
 
 from pipeline.readers.pdf_layout import Word, is_bold
 from pipeline.readers.pdf_ruled import find_cells
-from pipeline.readers.pdfium_bulk import PageChars, font_name, read_chars, read_objects
+from pipeline.readers.pdfium_bulk import PageChars, font_name, native, read_chars, read_objects
 
 _PDFIUM_HYPHEN = 0x02  # PDFium's code for a hyphen ending a line (pdfminer keeps "-")
 _SKIP, _SPACE, _LIGATURE = 1, 2, 4  # classes of the BMP code points (outside: none)
@@ -194,17 +194,68 @@ class FastPage:
 
 def group_words(chars: PageChars, height: float, font: Any, x_tolerance_ratio: float,
                 y_tolerance: float) -> list[Word]:
-    """Characters → words by pdfplumber's WordExtractor rules, vectorised.
+    """Characters → words by pdfplumber's WordExtractor rules (in C, else vectorised).
 
     Boxes are PDFium's loose boxes (origin to advance, baseline + descent up to the font
     size), as pdfminer's; characters PDFium generates (spaces and line breaks it infers)
-    are dropped, its line-end hyphen (0x02) is a "-".
+    are dropped, its line-end hyphen (0x02) is a "-". `font` maps a font handle to its
+    (name, bold).
     """
+    fonts = [font(h) for h in chars.fonts.tolist()]
+    name_ids: dict[str, int] = {}
+    name_of = np.array([name_ids.setdefault(f[0], len(name_ids)) for f in fonts], np.int32)
+    args = (chars, name_of, height, x_tolerance_ratio, y_tolerance)
+    boxes = (_word_boxes_in_c(*args) if native() is not None else None) \
+        or _word_boxes_in_numpy(*args)
+    text, x0, x1, top, bottom, size, font_id = boxes
+    if not len(x0):
+        return []
+    sizes = size.tolist()
+    rounded = {v: round(v, 2) for v in set(sizes)}  # few distinct sizes on a page
+    bold = [f[1] for f in fonts]
+    return list(map(Word, text.split("\x00")[1:], x0.tolist(), x1.tolist(), top.tolist(),
+                    bottom.tolist(), map(rounded.__getitem__, sizes),
+                    map(bold.__getitem__, font_id.tolist())))
+
+
+WordBoxes = tuple[str, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+"""The words' text (each word preceded by a NUL), then per word: x0, x1, top, bottom, the
+font size (rounded to 4 decimals) and font index (in ``PageChars.fonts``) of its first
+character."""
+
+
+def _word_boxes_in_c(chars: PageChars, name_of: np.ndarray, height: float,
+                     x_tolerance_ratio: float, y_tolerance: float) -> WordBoxes | None:
+    """:func:`_word_boxes_in_numpy`'s result from ``ptsm_words`` (None: a NaN coordinate)."""
+    n = len(chars.code)
+    text = np.empty(2 * n, np.uint32)
+    x0, x1, top, bottom, size = (np.empty(n, np.float64) for _ in range(5))
+    font_id = np.empty(n, np.int32)
+    counts = np.zeros(2, np.int64)
+    lib = native()
+    assert lib is not None
+    n_words = lib.ptsm_words(n, *(a.ctypes.data for a in (
+        chars.code, chars.generated, chars.x0, chars.x1, chars.bottom, chars.size,
+        chars.font_id, name_of, _CLASS)), height, x_tolerance_ratio, y_tolerance,
+        *(a.ctypes.data for a in (text, x0, x1, top, bottom, size, font_id, counts)))
+    if n_words < 0:
+        return None
+    length, ligature = counts.tolist()
+    words = text[:length].tobytes().decode("utf-32-le", "surrogatepass")
+    if ligature:
+        words = words.translate(_LIGATURES)
+    return (words, x0[:n_words], x1[:n_words], top[:n_words], bottom[:n_words],
+            size[:n_words], font_id[:n_words])
+
+
+def _word_boxes_in_numpy(chars: PageChars, name_of: np.ndarray, height: float,
+                         x_tolerance_ratio: float, y_tolerance: float) -> WordBoxes:
+    """The words of the page's characters (`name_of`: a font index's name id)."""
     code = chars.code
     kind = _CLASS[np.minimum(code, 0x10000)]
     keep = ~(((kind & _SKIP) > 0) | ((code == 32) & chars.generated))
     if not keep.any():
-        return []
+        return "", *(np.empty(0) for _ in range(6))  # type: ignore[return-value]
     code = np.where(code[keep] == _PDFIUM_HYPHEN, np.uint32(ord("-")), code[keep])
     kind = kind[keep]
     x0 = chars.x0[keep]
@@ -212,20 +263,10 @@ def group_words(chars: PageChars, height: float, font: Any, x_tolerance_ratio: f
     bottom = height - chars.bottom[keep]
     size = np.round(chars.size[keep], 4)
     top = bottom - size
-    handles = chars.font[keep]
+    font_id = chars.font_id[keep]
+    name_id = name_of[font_id]
     n = len(code)
-    # runs of one font (pdfplumber groups consecutive characters by size and font name);
-    # handles come in runs, so each distinct one is looked up once
-    head = np.empty(n, bool)
-    head[0] = True
-    np.not_equal(handles[1:], handles[:-1], out=head[1:])
-    uniq, inverse = np.unique(handles[head], return_inverse=True)
-    fonts = [font(int(h)) for h in uniq.tolist()]
-    name_ids: dict[str, int] = {}
-    handle_name = np.array([name_ids.setdefault(f[0], len(name_ids)) for f in fonts], np.int64)
-    handle_bold = np.array([f[1] for f in fonts], bool)
-    font_of = inverse.reshape(-1)[np.cumsum(head) - 1]  # index in uniq, per character
-    name_id = handle_name[font_of]
+    # runs of one font (pdfplumber groups consecutive characters by size and font name)
     change = np.empty(n, bool)
     change[0] = True
     change[1:] = (size[1:] != size[:-1]) | (name_id[1:] != name_id[:-1])
@@ -251,26 +292,19 @@ def group_words(chars: PageChars, height: float, font: Any, x_tolerance_ratio: f
     solid = ~space
     start = start[solid]
     if not start.any():
-        return []
+        return "", *(np.empty(0) for _ in range(6))  # type: ignore[return-value]
     pick = order[solid]  # the characters of the words, in reading order
     first = np.flatnonzero(start)  # first[0] == 0: a word starts at the first solid char
-    # the text of all words at once, a NUL (never kept) before each word, split once
+    # the text of all words at once, a NUL (never kept) before each word
     marked = np.zeros(len(pick) + len(first), np.uint32)
     marked[np.arange(1, len(pick) + 1) + np.cumsum(start) - 1] = code[pick]
     text = marked.tobytes().decode("utf-32-le", "surrogatepass")
     if (kind[pick] & _LIGATURE).any():
         text = text.translate(_LIGATURES)
-    texts = text.split("\x00")[1:]  # words hold no space (see _CLASS): never blank
     heads = pick[first]
-    rounded: dict[float, float] = {}  # few distinct sizes on a page
-    sizes = [rounded.get(v) or rounded.setdefault(v, round(v, 2)) for v in size[heads].tolist()]
-    return list(map(Word, texts,
-                    np.minimum.reduceat(x0[pick], first).tolist(),
-                    np.maximum.reduceat(x1[pick], first).tolist(),
-                    np.minimum.reduceat(top[pick], first).tolist(),
-                    np.maximum.reduceat(bottom[pick], first).tolist(),
-                    sizes,
-                    handle_bold[font_of[heads]].tolist()))
+    return (text, np.minimum.reduceat(x0[pick], first), np.maximum.reduceat(x1[pick], first),
+            np.minimum.reduceat(top[pick], first), np.maximum.reduceat(bottom[pick], first),
+            size[heads], font_id[heads])
 
 
 def _stable_order(major: np.ndarray, minor: np.ndarray) -> np.ndarray:

@@ -18,6 +18,8 @@ content pdfminer would walk differently). Any other page is read with pdfplumber
 
 from __future__ import annotations
 
+import ctypes
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,7 +31,7 @@ from pdfplumber.table import Table, TableSettings
 from pdfplumber.utils.text import LIGATURES
 
 from pipeline.readers.pdf_layout import Word, is_bold
-from pipeline.readers.pdf_ruled import find_cells
+from pipeline.readers.pdf_ruled import Edge, find_cells_of_lines
 from pipeline.readers.pdfium_bulk import PageChars, font_name, native, read_chars, read_objects
 
 _PDFIUM_HYPHEN = 0x02  # PDFium's code for a hyphen ending a line (pdfminer keeps "-")
@@ -54,21 +56,29 @@ class FastSettings:
 
 @dataclass
 class PageCheck:
-    """Why a page may (``fast``) or may not go the fast way, and its ruling-line edges."""
+    """Why a page may (``fast``) or may not go the fast way, its size and ruling lines."""
 
     fast: bool
     reason: str
     n_images: int = 0
-    edges: list[dict[str, Any]] = field(default_factory=list)
+    edges: tuple[list[Edge], list[Edge]] = field(default_factory=lambda: ([], []))
+    # the ruling lines: vertical, horizontal (pdf_ruled.Edge)
+    width: float = 0.0
+    height: float = 0.0
 
 
 class FastPdf:
-    """A PDFium handle on the file (closed by `close`); font names cached per document."""
+    """A PDFium handle on the file (closed by `close`); font names cached per document.
+
+    Pages are raw PDFium handles (``FPDF_PAGE``): pypdfium2's page objects would attach a
+    finalizer to each, which costs more than the rest of a short page's reading. The pages
+    still open when the file is closed are closed first."""
 
     def __init__(self, path: Path, settings: FastSettings | None = None) -> None:
         self.settings = settings or FastSettings()
         self.doc: pdfium.PdfDocument | None = None
         self.fonts: dict[int, tuple[str, bool]] = {}
+        self.open_pages: dict[int, Any] = {}  # address → FPDF_PAGE
         if self.settings.enabled:
             try:
                 self.doc = pdfium.PdfDocument(str(path))
@@ -79,9 +89,15 @@ class FastPdf:
         return len(self.doc) if self.doc is not None else 0
 
     def close(self) -> None:
+        for page in list(self.open_pages.values()):
+            self.close_page(page)
         if self.doc is not None:
             self.doc.close()
             self.doc = None
+
+    def close_page(self, page: Any) -> None:
+        if self.open_pages.pop(_handle(page), None) is not None:
+            pdfium_c.FPDF_ClosePage(page)
 
     def page(self, number: int) -> FastPage | PageCheck:
         """A FastPage for page `number` (1-based) when it qualifies, else the refusal."""
@@ -89,49 +105,73 @@ class FastPdf:
             return PageCheck(False, "fast path off")
         if number > len(self.doc):
             return PageCheck(False, "page count differs")
-        page = self.doc[number - 1]
+        page = pdfium_c.FPDF_LoadPage(self.doc, number - 1)
+        if not page:
+            raise pdfium.PdfiumError("Failed to load page.")
+        self.open_pages[_handle(page)] = page
         try:
             check = inspect_page(page, self.settings)
         except Exception as exc:  # any surprise: pdfplumber reads the page
-            page.close()
+            self.close_page(page)
             return PageCheck(False, f"inspection failed: {type(exc).__name__}")
         if not check.fast:
-            page.close()
+            self.close_page(page)
             return check
-        return FastPage(page, check, self.fonts)
+        return FastPage(page, check, self.fonts, self.close_page)
 
 
-def inspect_page(page: pdfium.PdfPage, settings: FastSettings) -> PageCheck:
-    """Decide with cheap signals whether PDFium's view of the page matches pdfminer's."""
-    width, height = page.get_size()
-    if page.get_rotation() != 0:
+def _handle(page: Any) -> int:
+    return ctypes.cast(page, ctypes.c_void_p).value or 0
+
+
+def inspect_page(page: Any, settings: FastSettings) -> PageCheck:
+    """Decide with cheap signals whether PDFium's view of the page (``FPDF_PAGE``) matches
+    pdfminer's."""
+    width, height = pdfium_c.FPDF_GetPageWidthF(page), pdfium_c.FPDF_GetPageHeightF(page)
+    rotation = pdfium_c.FPDFPage_GetRotation(page)
+    if rotation == -1:
+        raise pdfium.PdfiumError("Failed to get page rotation.")
+    if rotation != 0:
         return PageCheck(False, "rotated page")
-    x0, y0, x1, y1 = page.get_mediabox()
+    x0, y0, x1, y1 = _mediabox(page)
     if abs(x0) > _EPS or abs(y0) > _EPS or abs(x1 - width) > _EPS or abs(y1 - height) > _EPS:
         return PageCheck(False, "page box not at origin")
     if pdfium_c.FPDFPage_CountObjects(page) > settings.max_objects:
         return PageCheck(False, "too many objects")
     objs = read_objects(page)
-    text = objs.kind == pdfium_c.FPDF_PAGEOBJ_TEXT
-    image = objs.kind == pdfium_c.FPDF_PAGEOBJ_IMAGE
-    if not (text | image | (objs.kind == pdfium_c.FPDF_PAGEOBJ_PATH)).all():
+    kinds = objs.kind.tolist()
+    n_text, n_images = kinds.count(pdfium_c.FPDF_PAGEOBJ_TEXT), \
+        kinds.count(pdfium_c.FPDF_PAGEOBJ_IMAGE)
+    if n_text + n_images + kinds.count(pdfium_c.FPDF_PAGEOBJ_PATH) != len(kinds):
         return PageCheck(False, "form or shading object")
-    m = objs.matrix[text]
-    if ((np.abs(m[:, 1]) > _EPS) | (np.abs(m[:, 2]) > _EPS) | (m[:, 0] <= 0)
-            | (m[:, 3] <= 0)).any():
-        return PageCheck(False, "rotated or mirrored text")
+    if n_text:
+        m = objs.matrix[objs.kind == pdfium_c.FPDF_PAGEOBJ_TEXT]
+        if (np.abs(m[:, 1:3]) > _EPS).any() or (m[:, 0::3] <= 0).any():
+            return PageCheck(False, "rotated or mirrored text")
     if objs.curves.any():
         return PageCheck(False, "curved or slanted path")
     edges = _edges(objs.edges, height)
     if edges is None:
         return PageCheck(False, "curved or slanted path")
-    n_images = int(np.count_nonzero(image))
-    return PageCheck(True, "straight lines only", n_images, edges)
+    return PageCheck(True, "straight lines only", n_images, edges, width, height)
 
 
-def _edges(segments: np.ndarray, height: float) -> list[dict[str, Any]] | None:
-    """pdfplumber edge dicts of straight axis-aligned segments (PDF space); None when one
-    is slanted (pdfminer would make a curve of it)."""
+def _mediabox(page: Any) -> tuple[float, float, float, float]:
+    """The page's MediaBox (pypdfium2's ``get_mediabox``: US Letter when it has none)."""
+    box = (ctypes.c_float(), ctypes.c_float(), ctypes.c_float(), ctypes.c_float())
+    if not pdfium_c.FPDFPage_GetMediaBox(page, *box):
+        return 0, 0, 612, 792
+    return box[0].value, box[1].value, box[2].value, box[3].value
+
+
+def _edges(segments: np.ndarray, height: float) -> tuple[list[Edge], list[Edge]] | None:
+    """The vertical and horizontal edges (``[x0, top, x1, bottom, length]``, as pdfplumber's
+    edge dicts) of straight axis-aligned segments (PDF space); None when one is slanted
+    (pdfminer would make a curve of it)."""
+    v: list[Edge] = []
+    h: list[Edge] = []
+    if not len(segments):
+        return v, h
     ax, bx = segments[:, 0], segments[:, 2]
     ay, by = height - segments[:, 1], height - segments[:, 3]
     horizontal = np.abs(ay - by) <= _EPS
@@ -140,25 +180,29 @@ def _edges(segments: np.ndarray, height: float) -> list[dict[str, Any]] | None:
         return None
     by = np.where(horizontal, ay, by)
     bx = np.where(vertical, ax, bx)
-    cols = zip(horizontal.tolist(), np.minimum(ax, bx).tolist(), np.maximum(ax, bx).tolist(),
-               np.minimum(ay, by).tolist(), np.maximum(ay, by).tolist(), strict=True)
-    return [{"object_type": "line", "orientation": "h" if h else "v", "x0": x0, "x1": x1,
-             "top": top, "bottom": bottom, "width": x1 - x0, "height": bottom - top}
-            for h, x0, x1, top, bottom in cols]
+    for flat, x0, x1, top, bottom in zip(
+            horizontal.tolist(), np.minimum(ax, bx).tolist(), np.maximum(ax, bx).tolist(),
+            np.minimum(ay, by).tolist(), np.maximum(ay, by).tolist(), strict=True):
+        if flat:
+            h.append([x0, top, x1, bottom, x1 - x0])
+        else:
+            v.append([x0, top, x1, bottom, bottom - top])
+    return v, h
 
 
 class FastPage:
     """The parts of a pdfplumber page the reader uses, served from PDFium."""
 
-    def __init__(self, page: pdfium.PdfPage, check: PageCheck,
-                 fonts: dict[int, tuple[str, bool]] | None = None) -> None:
-        self._page = page
+    def __init__(self, page: Any, check: PageCheck, fonts: dict[int, tuple[str, bool]],
+                 close: Callable[[Any], None]) -> None:
+        self._page = page  # FPDF_PAGE
+        self._close = close
         self.check = check
-        self.width, self.height = (float(v) for v in page.get_size())
+        self.width, self.height = check.width, check.height
         self.bbox = (0.0, 0.0, self.width, self.height)
-        self.edges = check.edges
+        self.edges = check.edges  # vertical, horizontal
         self.images = [None] * check.n_images  # only counted (pages without a text layer)
-        self._fonts = {} if fonts is None else fonts
+        self._fonts = fonts
 
     def words(self, x_tolerance_ratio: float, y_tolerance: float) -> list[Word]:
         """The page's words, as pdfplumber's ``extract_words(x_tolerance_ratio=…,
@@ -184,12 +228,11 @@ class FastPage:
                 settings.horizontal_strategy not in ("lines", "lines_strict") or \
                 settings.explicit_vertical_lines or settings.explicit_horizontal_lines:
             raise ValueError("the fast path finds ruled tables only")
-        if not self.edges:
-            return []
-        return [Table(self, cells) for cells in find_cells(self.edges, settings)]  # type: ignore[arg-type]
+        return [Table(self, cells)  # type: ignore[arg-type]
+                for cells in find_cells_of_lines(*self.edges, settings)]
 
     def close(self) -> None:
-        self._page.close()
+        self._close(self._page)
 
 
 def group_words(chars: PageChars, height: float, font: Any, x_tolerance_ratio: float,

@@ -223,7 +223,7 @@ class FastPage:
 
     def find_tables(self, table_settings: dict[str, Any] | None = None) -> list[Any]:
         """pdfplumber's TableFinder over the edges of the page's straight paths."""
-        settings = TableSettings.resolve(table_settings)
+        settings = _resolved(table_settings)
         if settings.vertical_strategy not in ("lines", "lines_strict") or \
                 settings.horizontal_strategy not in ("lines", "lines_strict") or \
                 settings.explicit_vertical_lines or settings.explicit_horizontal_lines:
@@ -233,6 +233,22 @@ class FastPage:
 
     def close(self) -> None:
         self._close(self._page)
+
+
+_RESOLVED: dict[Any, TableSettings] = {}
+
+
+def _resolved(table_settings: dict[str, Any] | None) -> TableSettings:
+    """``TableSettings.resolve``, once per distinct settings dict (read, never changed)."""
+    try:
+        key = tuple(sorted((table_settings or {}).items()))
+        hash(key)
+    except TypeError:  # a list value (explicit lines): not cached
+        return TableSettings.resolve(table_settings)
+    settings = _RESOLVED.get(key)
+    if settings is None:
+        settings = _RESOLVED[key] = TableSettings.resolve(table_settings)
+    return settings
 
 
 def group_words(chars: PageChars, height: float, font: Any, x_tolerance_ratio: float,

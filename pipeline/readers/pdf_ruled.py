@@ -146,11 +146,14 @@ def _cells(v_masks: dict[Point, int], h_masks: dict[Point, int]) -> list[Cell]:
         i, j = at[pt]
         down, across = v_masks[pt], h_masks[pt]
         # the points further right connected to pt, nearest first, found as needed
-        rights = (p for p in same_y[pt[1]][j + 1:] if across & h_masks[p])
-        first = next(rights, None)
-        if first is None:
+        row = same_y[pt[1]]
+        q, end = j + 1, len(row)
+        while q < end and not across & h_masks[row[q]]:
+            q += 1
+        if q == end:
             continue
-        right = [first]
+        right = [row[q]]
+        q += 1
         cell = None
         for below_pt in same_x[pt[0]][i + 1:]:  # further down, nearest first
             if not down & v_masks[below_pt]:
@@ -159,10 +162,12 @@ def _cells(v_masks: dict[Point, int], h_masks: dict[Point, int]) -> list[Cell]:
             k = 0
             while True:
                 if k == len(right):
-                    more = next(rights, None)
-                    if more is None:
+                    while q < end and not across & h_masks[row[q]]:
+                        q += 1
+                    if q == end:
                         break
-                    right.append(more)
+                    right.append(row[q])
+                    q += 1
                 right_pt = right[k]
                 k += 1
                 corner = (right_pt[0], below_pt[1])

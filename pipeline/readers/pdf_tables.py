@@ -13,12 +13,15 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import groupby
+from operator import attrgetter, itemgetter
 from typing import Any
 
 import numpy as np
 
 from pipeline.readers.pdf_blocks import BULLET_DASHES, bullet_of, number_of
 from pipeline.readers.pdf_layout import LayoutSettings, Word, group_rows, join_lines, row_text
+from pipeline.readers.pdf_ruled import Cell
 
 
 @dataclass
@@ -89,9 +92,26 @@ def cell_text(words: Sequence[Word], layout: LayoutSettings) -> str:
     return "\n".join(join_lines(p) for p in paras)
 
 
+_BOX = attrgetter("x0", "x1", "top", "bottom")
+
+
 def _centers(words: Sequence[Word]) -> tuple[np.ndarray, np.ndarray]:
-    return (np.array([(w.x0 + w.x1) / 2 for w in words], np.float64),
-            np.array([(w.top + w.bottom) / 2 for w in words], np.float64))
+    box = np.array(list(map(_BOX, words)), np.float64).reshape(-1, 4)
+    return (box[:, 0] + box[:, 1]) / 2, (box[:, 2] + box[:, 3]) / 2
+
+
+def _table_rows(cells: Sequence[Cell]) -> list[list[Cell | None]]:
+    """pdfplumber's ``Table.rows`` (the cells of each row, None where a row has no cell at
+    a column's x0), without its Row objects."""
+    xs = sorted({c[0] for c in cells})
+    rows = []
+    for _, row_cells in groupby(sorted(cells, key=_TOP_X0), _TOP):
+        at = {c[0]: c for c in row_cells}
+        rows.append([at.get(x) for x in xs])
+    return rows
+
+
+_TOP_X0, _TOP = itemgetter(1, 0), itemgetter(1)
 
 
 def _inside(cx: np.ndarray, cy: np.ndarray, bbox: Sequence[float]) -> np.ndarray:
@@ -124,18 +144,19 @@ def ruled_tables(page: Any, words: Sequence[Word], page_no: int, settings: Table
         return out
     cx, cy = _centers(words)
     for t in found:
-        col_x = sorted({round(c[0], 1) for c in t.cells})
+        col_x = sorted({round(x, 1) for x in {c[0] for c in t.cells}})
         if len(col_x) < settings.min_cols:
             continue
-        inside = _inside(cx, cy, t.bbox)
-        table_rows = t.rows
-        cells = [c for row in table_rows for c in row.cells if c is not None]
+        bbox = tuple(t.bbox)
+        inside = _inside(cx, cy, bbox)
+        table_rows = _table_rows(t.cells)
+        cells = [c for row in table_rows for c in row if c is not None]
         texts = iter(_cell_texts([words[i] for i in inside.tolist()], cx[inside], cy[inside],
                                  cells, layout))
-        rows = [["" if c is None else next(texts) for c in row.cells] for row in table_rows]
+        rows = [["" if c is None else next(texts) for c in row] for row in table_rows]
         if not any(c for r in rows for c in r):
             continue
-        out.append(TableData(page_no, tuple(t.bbox), rows, col_x, "lines", float(page.width),
+        out.append(TableData(page_no, bbox, rows, col_x, "lines", float(page.width),
                              float(page.height), [page_no]))
     return out
 

@@ -32,7 +32,14 @@ from pdfplumber.utils.text import LIGATURES
 
 from pipeline.readers.pdf_layout import Word, is_bold
 from pipeline.readers.pdf_ruled import Edge, find_cells_of_lines
-from pipeline.readers.pdfium_bulk import PageChars, font_name, native, read_chars, read_objects
+from pipeline.readers.pdfium_bulk import (
+    PageChars,
+    address,
+    font_name,
+    native,
+    read_chars,
+    read_objects,
+)
 
 _PDFIUM_HYPHEN = 0x02  # PDFium's code for a hyphen ending a line (pdfminer keeps "-")
 _SKIP, _SPACE, _LIGATURE = 1, 2, 4  # classes of the BMP code points (outside: none)
@@ -260,12 +267,15 @@ def group_words(chars: PageChars, height: float, font: Any, x_tolerance_ratio: f
     are dropped, its line-end hyphen (0x02) is a "-". `font` maps a font handle to its
     (name, bold).
     """
+    if not len(chars.code):
+        return []
     fonts = [font(h) for h in chars.fonts.tolist()]
     name_ids: dict[str, int] = {}
     name_of = np.array([name_ids.setdefault(f[0], len(name_ids)) for f in fonts], np.int32)
     args = (chars, name_of, height, x_tolerance_ratio, y_tolerance)
-    boxes = (_word_boxes_in_c(*args) if native() is not None else None) \
-        or _word_boxes_in_numpy(*args)
+    boxes = _word_boxes_in_c(*args) if native() is not None else None
+    if boxes is None:
+        boxes = _word_boxes_in_numpy(*args)
     text, x0, x1, top, bottom, size, font_id = boxes
     if not len(x0):
         return []
@@ -285,7 +295,8 @@ character."""
 
 def _word_boxes_in_c(chars: PageChars, name_of: np.ndarray, height: float,
                      x_tolerance_ratio: float, y_tolerance: float) -> WordBoxes | None:
-    """:func:`_word_boxes_in_numpy`'s result from ``ptsm_words`` (None: a NaN coordinate)."""
+    """:func:`_word_boxes_in_numpy`'s result from ``ptsm_words`` (None: a NaN coordinate);
+    `chars` not empty."""
     n = len(chars.code)
     text = np.empty(2 * n, np.uint32)
     x0, x1, top, bottom, size = (np.empty(n, np.float64) for _ in range(5))
@@ -293,10 +304,10 @@ def _word_boxes_in_c(chars: PageChars, name_of: np.ndarray, height: float,
     counts = np.zeros(2, np.int64)
     lib = native()
     assert lib is not None
-    n_words = lib.ptsm_words(n, *(a.ctypes.data for a in (
+    n_words = lib.ptsm_words(n, *map(address, (
         chars.code, chars.generated, chars.x0, chars.x1, chars.bottom, chars.size,
         chars.font_id, name_of, _CLASS)), height, x_tolerance_ratio, y_tolerance,
-        *(a.ctypes.data for a in (text, x0, x1, top, bottom, size, font_id, counts)))
+        *map(address, (text, x0, x1, top, bottom, size, font_id, counts)))
     if n_words < 0:
         return None
     length, ligature = counts.tolist()

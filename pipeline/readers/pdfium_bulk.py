@@ -117,8 +117,10 @@ def _table(names: tuple[str, ...]) -> ctypes.Array:
     return (ctypes.c_void_p * len(names))(*(_address(getattr(pdfium_c, n)) for n in names))
 
 
-def _ptr(a: np.ndarray) -> int:
-    return a.ctypes.data
+def address(a: np.ndarray) -> int:
+    """The address of a (writable, contiguous) array's data: ``a.ctypes.data``, a few times
+    cheaper."""
+    return ctypes.addressof(ctypes.c_char.from_buffer(a)) if a.nbytes else a.ctypes.data
 
 
 def read_chars(text_page: Any) -> PageChars:
@@ -132,9 +134,8 @@ def read_chars(text_page: Any) -> PageChars:
     lib = native()
     if lib is not None and n:
         n_fonts = lib.ptsm_chars(_address(text_page), ctypes.addressof(_table(_CHAR_FUNCTIONS)),
-                                 n, _ptr(code), _ptr(generated), _ptr(x0), _ptr(x1),
-                                 _ptr(bottom), _ptr(size), _ptr(font), _ptr(font_id),
-                                 _ptr(fonts))
+                                 n, *map(address, (code, generated, x0, x1, bottom, size, font,
+                                                   font_id, fonts)))
     elif n:
         n_fonts = _chars_in_python(text_page, code, generated, x0, x1, bottom, size, font,
                                    font_id, fonts)
@@ -197,8 +198,8 @@ def read_objects(page: Any) -> PageObjects:
         edges = np.zeros((room, 4), np.float64)
         edge_object = np.zeros(room, np.int32)
         got = lib.ptsm_objects(_address(page), ctypes.addressof(_table(_OBJECT_FUNCTIONS)), n,
-                               _ptr(kind), _ptr(matrix), _ptr(curves), room, _ptr(edges),
-                               _ptr(edge_object))
+                               address(kind), address(matrix), address(curves), room,
+                               address(edges), address(edge_object))
         if got <= room:
             return PageObjects(kind, matrix, curves, edges[:got], edge_object[:got])
         room = got

@@ -92,12 +92,12 @@ def cell_text(words: Sequence[Word], layout: LayoutSettings) -> str:
     return "\n".join(join_lines(p) for p in paras)
 
 
-_BOX = attrgetter("x0", "x1", "top", "bottom")
+_SIDES = tuple(attrgetter(side) for side in ("x0", "x1", "top", "bottom"))
 
 
 def _centers(words: Sequence[Word]) -> tuple[np.ndarray, np.ndarray]:
-    box = np.array(list(map(_BOX, words)), np.float64).reshape(-1, 4)
-    return (box[:, 0] + box[:, 1]) / 2, (box[:, 2] + box[:, 3]) / 2
+    x0, x1, top, bottom = (np.array(list(map(side, words)), np.float64) for side in _SIDES)
+    return (x0 + x1) / 2, (top + bottom) / 2
 
 
 def _table_rows(cells: Sequence[Cell]) -> list[list[Cell | None]]:

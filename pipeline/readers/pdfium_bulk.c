@@ -154,20 +154,23 @@ static int after(const int64_t *major, const double *minor, int32_t a, int32_t b
 }
 
 /* order[0..n) = the indexes sorted by (major, minor), ties in index order (np.lexsort's
- * stable order); when already in order (the usual case), the identity. tmp: n ints. */
+ * stable order). The characters of a page come in few ascending stretches, so these are
+ * found and merged pairwise (left first on ties: stable) until one is left; in order, the
+ * identity. tmp: n ints; bounds: n + 1 ints. */
 static void stable_order(int n, const int64_t *major, const double *minor, int32_t *order,
-                         int32_t *tmp) {
-    int sorted = 1;
-    for (int i = 0; i < n; i++)
+                         int32_t *tmp, int32_t *bounds) {
+    int runs = 0;
+    for (int i = 0; i < n; i++) {
         order[i] = i;
-    for (int i = 1; i < n && sorted; i++)
-        sorted = !after(major, minor, i - 1, i);
-    if (sorted)
-        return;
-    for (int width = 1; width < n; width *= 2) { /* bottom-up merge sort: stable */
-        for (int lo = 0; lo < n; lo += 2 * width) {
-            int mid = lo + width < n ? lo + width : n;
-            int hi = lo + 2 * width < n ? lo + 2 * width : n;
+        if (i == 0 || after(major, minor, i - 1, i))
+            bounds[runs++] = i;
+    }
+    bounds[runs] = n;
+    while (runs > 1) {
+        int merged = 0;
+        for (int r = 0; r < runs; r += 2) {
+            int lo = bounds[r], mid = bounds[r + 1];
+            int hi = r + 1 < runs ? bounds[r + 2] : mid;
             int a = lo, b = mid, k = lo;
             while (a < mid && b < hi)
                 tmp[k++] = after(major, minor, order[a], order[b]) ? order[b++] : order[a++];
@@ -175,7 +178,10 @@ static void stable_order(int n, const int64_t *major, const double *minor, int32
                 tmp[k++] = order[a++];
             while (b < hi)
                 tmp[k++] = order[b++];
+            bounds[merged++] = lo;
         }
+        bounds[merged] = n;
+        runs = merged;
         memcpy(order, tmp, sizeof(int32_t) * n);
     }
 }
@@ -197,13 +203,13 @@ int ptsm_words(int n, const uint32_t *code, const uint8_t *generated, const doub
     size_t nn = n > 0 ? (size_t)n : 1;
     double *k_x0 = malloc(sizeof(double) * nn * 4);
     int64_t *keys = malloc(sizeof(int64_t) * nn * 2);
-    int32_t *ints = malloc(sizeof(int32_t) * nn * 5);
+    int32_t *ints = malloc(sizeof(int32_t) * (nn * 6 + 1));
     if (!k_x0 || !keys || !ints)
         goto done;
     double *k_x1 = k_x0 + nn, *k_top = k_x0 + 2 * nn, *k_size = k_x0 + 3 * nn;
     int64_t *run = keys, *line = keys + nn;
     int32_t *kept = ints, *by_top = ints + nn, *order = ints + 2 * nn, *tmp = ints + 3 * nn;
-    int32_t *name = ints + 4 * nn;
+    int32_t *name = ints + 4 * nn, *bounds = ints + 5 * nn;
     int m = 0;
     for (int i = 0; i < n; i++) {
         uint8_t kind = kinds[code[i] < 0x10000 ? code[i] : 0x10000];
@@ -223,7 +229,7 @@ int ptsm_words(int n, const uint32_t *code, const uint8_t *generated, const doub
     for (int k = 0; k < m; k++)
         run[k] = k == 0 ? 1 : run[k - 1] + (k_size[k] != k_size[k - 1] || name[k] != name[k - 1]);
     /* lines: inside each run, tops chained within y_tolerance */
-    stable_order(m, run, k_top, by_top, tmp);
+    stable_order(m, run, k_top, by_top, tmp, bounds);
     int64_t lines = 0;
     for (int k = 0; k < m; k++) {
         int32_t a = by_top[k], p = k ? by_top[k - 1] : 0;
@@ -231,7 +237,7 @@ int ptsm_words(int n, const uint32_t *code, const uint8_t *generated, const doub
         line[a] = lines;
     }
     /* reading order: line by line, by x inside a line */
-    stable_order(m, line, k_x0, order, tmp);
+    stable_order(m, line, k_x0, order, tmp, bounds);
     int words = 0, len = 0, ligature = 0, prev_space = 0;
     for (int k = 0; k < m; k++) {
         int32_t a = order[k], p = k ? order[k - 1] : 0;

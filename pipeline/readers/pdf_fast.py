@@ -209,6 +209,9 @@ class FastPage:
         self.bbox = (0.0, 0.0, self.width, self.height)
         self.edges = check.edges  # vertical, horizontal
         self.images = [None] * check.n_images  # only counted (pages without a text layer)
+        # the last words made, with their x0, x1, top and bottom as arrays (for pdf_tables)
+        self.word_boxes: tuple[list[Word], np.ndarray, np.ndarray, np.ndarray,
+                               np.ndarray] | None = None
         self._fonts = fonts
 
     def words(self, x_tolerance_ratio: float, y_tolerance: float) -> list[Word]:
@@ -219,7 +222,10 @@ class FastPage:
             chars = read_chars(text_page)
         finally:
             pdfium_c.FPDFText_ClosePage(text_page)
-        return group_words(chars, self.height, self._font, x_tolerance_ratio, y_tolerance)
+        words, boxes = group_words(chars, self.height, self._font, x_tolerance_ratio,
+                                   y_tolerance)
+        self.word_boxes = (words, *boxes)
+        return words
 
     def _font(self, handle: int) -> tuple[str, bool]:
         font = self._fonts.get(handle)
@@ -259,8 +265,9 @@ def _resolved(table_settings: dict[str, Any] | None) -> TableSettings:
 
 
 def group_words(chars: PageChars, height: float, font: Any, x_tolerance_ratio: float,
-                y_tolerance: float) -> list[Word]:
-    """Characters → words by pdfplumber's WordExtractor rules (in C, else vectorised).
+                y_tolerance: float) -> tuple[list[Word], tuple[np.ndarray, ...]]:
+    """Characters → words by pdfplumber's WordExtractor rules (in C, else vectorised); and
+    the words' x0, x1, top and bottom as arrays.
 
     Boxes are PDFium's loose boxes (origin to advance, baseline + descent up to the font
     size), as pdfminer's; characters PDFium generates (spaces and line breaks it infers)
@@ -268,7 +275,7 @@ def group_words(chars: PageChars, height: float, font: Any, x_tolerance_ratio: f
     (name, bold).
     """
     if not len(chars.code):
-        return []
+        return [], (np.empty(0),) * 4
     fonts = [font(h) for h in chars.fonts.tolist()]
     name_ids: dict[str, int] = {}
     name_of = np.array([name_ids.setdefault(f[0], len(name_ids)) for f in fonts], np.int32)
@@ -278,13 +285,13 @@ def group_words(chars: PageChars, height: float, font: Any, x_tolerance_ratio: f
         boxes = _word_boxes_in_numpy(*args)
     text, x0, x1, top, bottom, size, font_id = boxes
     if not len(x0):
-        return []
+        return [], (x0, x1, top, bottom)
     sizes = size.tolist()
     rounded = {v: round(v, 2) for v in set(sizes)}  # few distinct sizes on a page
     bold = [f[1] for f in fonts]
     return list(map(Word, text.split("\x00")[1:], x0.tolist(), x1.tolist(), top.tolist(),
                     bottom.tolist(), map(rounded.__getitem__, sizes),
-                    map(bold.__getitem__, font_id.tolist())))
+                    map(bold.__getitem__, font_id.tolist()))), (x0, x1, top, bottom)
 
 
 WordBoxes = tuple[str, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]

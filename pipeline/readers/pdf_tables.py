@@ -95,8 +95,15 @@ def cell_text(words: Sequence[Word], layout: LayoutSettings) -> str:
 _SIDES = tuple(attrgetter(side) for side in ("x0", "x1", "top", "bottom"))
 
 
-def _centers(words: Sequence[Word]) -> tuple[np.ndarray, np.ndarray]:
-    x0, x1, top, bottom = (np.array(list(map(side, words)), np.float64) for side in _SIDES)
+def _centers(page: Any, words: Sequence[Word]) -> tuple[np.ndarray, np.ndarray]:
+    """The centers of the words' boxes; from the boxes the fast path made with the words
+    (``FastPage.word_boxes``) when these are its words."""
+    boxes = getattr(page, "word_boxes", None)
+    if boxes is not None and boxes[0] is words:
+        x0, x1, top, bottom = boxes[1:]
+    else:
+        x0, x1, top, bottom = (np.array(list(map(side, words)), np.float64)
+                               for side in _SIDES)
     return (x0 + x1) / 2, (top + bottom) / 2
 
 
@@ -142,7 +149,7 @@ def ruled_tables(page: Any, words: Sequence[Word], page_no: int, settings: Table
     found = page.find_tables(table_settings=settings.ruled)
     if not found:
         return out
-    cx, cy = _centers(words)
+    cx, cy = _centers(page, words)
     for t in found:
         col_x = sorted({round(x, 1) for x in {c[0] for c in t.cells}})
         if len(col_x) < settings.min_cols:

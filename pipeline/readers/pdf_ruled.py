@@ -69,10 +69,11 @@ def _snap(edges: list[list[float]], key: int, other: int, tolerance: float
         else:
             n += 1
             cluster[b] = n
-    ordered = sorted(edges, key=lambda e: cluster[e[key]])
+    clusters: list[list[list[float]]] = [[] for _ in range(n + 1)]
+    for e in edges:  # each cluster's edges in their order (a stable sort by cluster)
+        clusters[cluster[e[key]]].append(e)
     out: list[list[float]] = []
-    for _, group in groupby(ordered, key=lambda e: cluster[e[key]]):
-        members = list(group)
+    for members in clusters:
         avg = sum(e[key] for e in members) / len(members)
         for e in members:
             shift = avg - e[key]

@@ -3,9 +3,10 @@
 pdfplumber spends most of a page's time in pdfminer interpreting the content stream into
 Python objects, then in grouping characters into words one by one. Here PDFium (C++) reads
 the page, every character and page object comes out in one bulk call
-(:mod:`pipeline.readers.pdfium_bulk`), and the characters are grouped into words with numpy,
-by the rules of pdfplumber's ``WordExtractor`` (runs of one font, lines clustered by top,
-characters ordered by x, a word ending at a space, a font change or a gap wider than
+(:mod:`pipeline.readers.pdfium_bulk`), and the characters are grouped into words in one
+more C call (``ptsm_words``; the same steps in numpy without a C compiler), by the rules of
+pdfplumber's ``WordExtractor`` (runs of one font, lines clustered by top, characters
+ordered by x, a word ending at a space, a font change or a gap wider than
 ``x_tolerance_ratio`` × size). The ruling-line edges go through pdfplumber's table-finder
 steps (:mod:`pipeline.readers.pdf_ruled`), so the layout rules downstream run unchanged on
 the same words and tables.

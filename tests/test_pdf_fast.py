@@ -18,6 +18,7 @@ from pipeline.readers.pdf_fast import (
     FastPage,
     FastPdf,
     FastSettings,
+    PageCheck,
     _word_boxes_in_c,
     _word_boxes_in_numpy,
 )
@@ -82,6 +83,7 @@ def test_bulk_reads_in_c_and_in_python_agree(monkeypatch: pytest.MonkeyPatch) ->
     assert len(c_chars.code) > 100 and len(c_objects.edges) > 10
     for name in ("code", "generated", "x0", "x1", "bottom", "size", "font", "font_id", "fonts"):
         assert np.array_equal(getattr(c_chars, name), getattr(py_chars, name)), name
+    assert c_objects.turned_text == py_objects.turned_text
     for name in ("kind", "matrix", "curves", "edges", "edge_object"):
         assert np.allclose(getattr(c_objects, name), getattr(py_objects, name)), name
 
@@ -144,6 +146,32 @@ def test_fast_and_pdfplumber_readers_give_the_same_blocks(name: str) -> None:
         [(b.kind, b.level, b.page, b.text, b.rows) for b in slow.blocks]
     for a, b in zip(fast.blocks, slow.blocks, strict=True):
         assert max(abs(x - y) for x, y in zip(a.bbox, b.bbox, strict=True)) < 1.5
+
+
+def test_turned_text_sends_the_page_to_pdfplumber(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "turned.pdf"
+    pdf = canvas.Canvas(str(path), pagesize=(300, 300))
+    pdf.drawString(20, 20, "upright")
+    pdf.translate(150, 150)
+    pdf.rotate(90)
+    pdf.drawString(0, 0, "turned")
+    pdf.showPage()
+    pdf.save()
+    fast = FastPdf(path)
+    try:
+        check = fast.page(1)
+        assert isinstance(check, PageCheck) and check.reason == "rotated or mirrored text"
+        page = pdfium_c.FPDF_LoadPage(fast.doc, 0)
+        turned = [pdfium_bulk.read_objects(page).turned_text]
+        monkeypatch.setattr(pdfium_bulk, "native", lambda: None)
+        turned.append(pdfium_bulk.read_objects(page).turned_text)
+        pdfium_c.FPDF_ClosePage(page)
+    finally:
+        fast.close()
+    assert turned == [1, 1]
 
 
 def test_scanned_page_still_flagged_for_ocr() -> None:

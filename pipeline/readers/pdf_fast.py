@@ -86,7 +86,7 @@ class FastPdf:
         self.settings = settings or FastSettings()
         self.doc: pdfium.PdfDocument | None = None
         self.fonts: dict[int, tuple[str, bool]] = {}
-        self.open_pages: dict[int, Any] = {}  # address → FPDF_PAGE
+        self.open_pages: dict[int, Any] = {}  # id → FPDF_PAGE
         if self.settings.enabled:
             try:
                 self.doc = pdfium.PdfDocument(str(path))
@@ -104,7 +104,7 @@ class FastPdf:
             self.doc = None
 
     def close_page(self, page: Any) -> None:
-        if self.open_pages.pop(_handle(page), None) is not None:
+        if self.open_pages.pop(id(page), None) is not None:
             pdfium_c.FPDF_ClosePage(page)
 
     def page(self, number: int) -> FastPage | PageCheck:
@@ -116,7 +116,7 @@ class FastPdf:
         page = pdfium_c.FPDF_LoadPage(self.doc, number - 1)
         if not page:
             raise pdfium.PdfiumError("Failed to load page.")
-        self.open_pages[_handle(page)] = page
+        self.open_pages[id(page)] = page
         try:
             check = inspect_page(page, self.settings)
         except Exception as exc:  # any surprise: pdfplumber reads the page
@@ -126,10 +126,6 @@ class FastPdf:
             self.close_page(page)
             return check
         return FastPage(page, check, self.fonts, self.close_page)
-
-
-def _handle(page: Any) -> int:
-    return ctypes.cast(page, ctypes.c_void_p).value or 0
 
 
 def inspect_page(page: Any, settings: FastSettings) -> PageCheck:
@@ -148,14 +144,12 @@ def inspect_page(page: Any, settings: FastSettings) -> PageCheck:
         return PageCheck(False, "too many objects")
     objs = read_objects(page)
     kinds = objs.kind.tolist()
-    n_text, n_images = kinds.count(pdfium_c.FPDF_PAGEOBJ_TEXT), \
-        kinds.count(pdfium_c.FPDF_PAGEOBJ_IMAGE)
-    if n_text + n_images + kinds.count(pdfium_c.FPDF_PAGEOBJ_PATH) != len(kinds):
+    n_images = kinds.count(pdfium_c.FPDF_PAGEOBJ_IMAGE)
+    n_drawn = kinds.count(pdfium_c.FPDF_PAGEOBJ_TEXT) + kinds.count(pdfium_c.FPDF_PAGEOBJ_PATH)
+    if n_drawn + n_images != len(kinds):
         return PageCheck(False, "form or shading object")
-    if n_text:
-        m = objs.matrix[objs.kind == pdfium_c.FPDF_PAGEOBJ_TEXT]
-        if (np.abs(m[:, 1:3]) > _EPS).any() or (m[:, 0::3] <= 0).any():
-            return PageCheck(False, "rotated or mirrored text")
+    if objs.turned_text:
+        return PageCheck(False, "rotated or mirrored text")
     if objs.curves.any():
         return PageCheck(False, "curved or slanted path")
     edges = _edges(objs.edges, height)

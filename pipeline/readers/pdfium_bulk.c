@@ -76,7 +76,7 @@ typedef int (*segment_close_t)(void *);
 
 enum { O_GET_OBJECT, O_TYPE, O_MATRIX, O_COUNT_SEGMENTS, O_GET_SEGMENT, O_SEGMENT_TYPE,
        O_SEGMENT_POINT, O_SEGMENT_CLOSE };
-enum { SEGMENT_BEZIERTO = 1, SEGMENT_MOVETO = 2, PAGEOBJ_PATH = 2 };
+enum { SEGMENT_BEZIERTO = 1, SEGMENT_MOVETO = 2, PAGEOBJ_TEXT = 1, PAGEOBJ_PATH = 2 };
 
 static int add_edge(double *edges, int *edge_obj, int k, int max_edges, int obj, double ax,
                     double ay, double bx, double by) {
@@ -92,11 +92,13 @@ static int add_edge(double *edges, int *edge_obj, int k, int max_edges, int obj,
 
 /* For each of the n page objects: its type and matrix (a b c d e f); for a path, its curve
  * count and its straight segments (x0 y0 x1 y1 in page space; a closed subpath gets its
- * closing segment). Returns the number of segments, which may exceed max_edges (then only
- * the first max_edges are written: call again with room for all). */
+ * closing segment). `turned` gets the number of text objects turned or mirrored (|b| or
+ * |c| above tilt, a or d not positive). Returns the number of segments, which may exceed
+ * max_edges (then only the first max_edges are written: call again with room for all). */
 int ptsm_objects(void *page, void **fn, int n, int *kind, float *matrix, int *curves,
-                 int max_edges, double *edges, int *edge_obj) {
+                 int max_edges, double *edges, int *edge_obj, float tilt, int *turned) {
     int k = 0;
+    *turned = 0;
     for (int i = 0; i < n; i++) {
         void *obj = ((get_object_t)fn[O_GET_OBJECT])(page, i);
         matrix_t m = {1.0f, 0.0f, 0.0f, 1.0f, 0.0f, 0.0f};
@@ -109,6 +111,9 @@ int ptsm_objects(void *page, void **fn, int n, int *kind, float *matrix, int *cu
         matrix[6 * i + 4] = m.e;
         matrix[6 * i + 5] = m.f;
         curves[i] = 0;
+        if (kind[i] == PAGEOBJ_TEXT
+            && (fabsf(m.b) > tilt || fabsf(m.c) > tilt || m.a <= 0 || m.d <= 0))
+            (*turned)++;
         if (kind[i] != PAGEOBJ_PATH)
             continue;
         int n_seg = ((count_segments_t)fn[O_COUNT_SEGMENTS])(obj);

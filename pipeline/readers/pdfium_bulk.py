@@ -62,6 +62,7 @@ class PageObjects:
     curves: np.ndarray  # Bézier segments per object (0 for non-paths)
     edges: np.ndarray  # (m, 4) x0 y0 x1 y1 in PDF space
     edge_object: np.ndarray  # object index of each segment
+    turned_text: int  # text objects turned or mirrored (see TEXT_TILT)
 
 
 def _address(fn: Any) -> int:
@@ -105,7 +106,7 @@ def native() -> ctypes.CDLL | None:
     vp, i32, f64 = ctypes.c_void_p, ctypes.c_int, ctypes.c_double
     lib.ptsm_chars.argtypes = [vp, vp, i32] + [vp] * 9
     lib.ptsm_chars.restype = i32
-    lib.ptsm_objects.argtypes = [vp, vp, i32, vp, vp, vp, i32, vp, vp]
+    lib.ptsm_objects.argtypes = [vp, vp, i32, vp, vp, vp, i32, vp, vp, ctypes.c_float, vp]
     lib.ptsm_objects.restype = i32
     lib.ptsm_words.argtypes = [i32] + [vp] * 9 + [f64] * 3 + [vp] * 8
     lib.ptsm_words.restype = i32
@@ -184,6 +185,9 @@ def font_name(font: int) -> str:
     return buf.raw[:max(0, n - 1)].decode("utf-8", "replace")
 
 
+TEXT_TILT = 1e-3  # a text matrix's b or c above this (in float32): turned text
+
+
 def read_objects(page: Any) -> PageObjects:
     """All page objects of a PDFium page (``FPDF_PAGE``)."""
     n = pdfium_c.FPDFPage_CountObjects(page)
@@ -194,14 +198,17 @@ def read_objects(page: Any) -> PageObjects:
     if lib is None:
         return _objects_in_python(page, kind, matrix, curves)
     room = 4 * n + 16
+    turned = np.zeros(1, np.int32)
     while True:
         edges = np.zeros((room, 4), np.float64)
         edge_object = np.zeros(room, np.int32)
         got = lib.ptsm_objects(_address(page), ctypes.addressof(_table(_OBJECT_FUNCTIONS)), n,
                                address(kind), address(matrix), address(curves), room,
-                               address(edges), address(edge_object))
+                               address(edges), address(edge_object), TEXT_TILT,
+                               address(turned))
         if got <= room:
-            return PageObjects(kind, matrix, curves, edges[:got], edge_object[:got])
+            return PageObjects(kind, matrix, curves, edges[:got], edge_object[:got],
+                               int(turned[0]))
         room = got
 
 
@@ -238,5 +245,8 @@ def _objects_in_python(page: Any, kind: np.ndarray, matrix: np.ndarray,
                 edges.append((*point, *start))
                 owners.append(i)
                 prev = start
+    m = matrix[kind == pdfium_c.FPDF_PAGEOBJ_TEXT]  # float32, as the C loop compares
+    turned = (np.abs(m[:, 1]) > TEXT_TILT) | (np.abs(m[:, 2]) > TEXT_TILT) | (m[:, 0] <= 0) \
+        | (m[:, 3] <= 0)
     return PageObjects(kind, matrix, curves, np.array(edges, np.float64).reshape(-1, 4),
-                       np.array(owners, np.int32))
+                       np.array(owners, np.int32), int(np.count_nonzero(turned)))

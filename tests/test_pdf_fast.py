@@ -14,7 +14,14 @@ from pdfplumber.table import TableFinder, TableSettings
 
 from pipeline.readers import pdfium_bulk
 from pipeline.readers.pdf import PdfSettings, read_pdf
-from pipeline.readers.pdf_fast import FastPage, FastPdf, FastSettings
+from pipeline.readers.pdf_fast import (
+    FastPage,
+    FastPdf,
+    FastSettings,
+    PageCheck,
+    _word_boxes_in_c,
+    _word_boxes_in_numpy,
+)
 from pipeline.readers.pdf_layout import Word, words_from_plumber
 from pipeline.readers.pdf_ruled import find_cells
 
@@ -74,10 +81,36 @@ def test_bulk_reads_in_c_and_in_python_agree(monkeypatch: pytest.MonkeyPatch) ->
     finally:
         doc.close()
     assert len(c_chars.code) > 100 and len(c_objects.edges) > 10
-    for name in ("code", "generated", "x0", "x1", "bottom", "size", "font"):
+    for name in ("code", "generated", "x0", "x1", "bottom", "size", "font", "font_id", "fonts"):
         assert np.array_equal(getattr(c_chars, name), getattr(py_chars, name)), name
+    assert c_objects.turned_text == py_objects.turned_text
     for name in ("kind", "matrix", "curves", "edges", "edge_object"):
         assert np.allclose(getattr(c_objects, name), getattr(py_objects, name)), name
+
+
+@pytest.mark.parametrize("name", ["text_features.pdf", "table_chain.pdf", "two_columns.pdf"])
+def test_words_grouped_in_c_and_in_numpy_agree(name: str) -> None:
+    if pdfium_bulk.native() is None:
+        pytest.skip("no C compiler: only the numpy grouping runs")
+    fast = FastPdf(FIXTURES / name)
+    try:
+        for number in range(1, len(fast) + 1):
+            page = fast.page(number)
+            assert isinstance(page, FastPage)
+            text_page = pdfium_c.FPDFText_LoadPage(page._page)
+            chars = pdfium_bulk.read_chars(text_page)
+            pdfium_c.FPDFText_ClosePage(text_page)
+            ids: dict[str, int] = {}
+            names = np.array([ids.setdefault(page._font(h)[0], len(ids))
+                              for h in chars.fonts.tolist()], np.int32)
+            args = (chars, names, page.height, 0.2, 3.0)
+            in_c, in_numpy = _word_boxes_in_c(*args), _word_boxes_in_numpy(*args)
+            assert in_c is not None and in_c[0] == in_numpy[0] and in_c[0].count("\x00") > 10
+            for a, b in zip(in_c[1:], in_numpy[1:], strict=True):
+                assert a.dtype == b.dtype and np.array_equal(a, b)
+            page.close()
+    finally:
+        fast.close()
 
 
 def _by_page(doc) -> dict[int, list[tuple]]:
@@ -113,6 +146,32 @@ def test_fast_and_pdfplumber_readers_give_the_same_blocks(name: str) -> None:
         [(b.kind, b.level, b.page, b.text, b.rows) for b in slow.blocks]
     for a, b in zip(fast.blocks, slow.blocks, strict=True):
         assert max(abs(x - y) for x, y in zip(a.bbox, b.bbox, strict=True)) < 1.5
+
+
+def test_turned_text_sends_the_page_to_pdfplumber(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "turned.pdf"
+    pdf = canvas.Canvas(str(path), pagesize=(300, 300))
+    pdf.drawString(20, 20, "upright")
+    pdf.translate(150, 150)
+    pdf.rotate(90)
+    pdf.drawString(0, 0, "turned")
+    pdf.showPage()
+    pdf.save()
+    fast = FastPdf(path)
+    try:
+        check = fast.page(1)
+        assert isinstance(check, PageCheck) and check.reason == "rotated or mirrored text"
+        page = pdfium_c.FPDF_LoadPage(fast.doc, 0)
+        turned = [pdfium_bulk.read_objects(page).turned_text]
+        monkeypatch.setattr(pdfium_bulk, "native", lambda: None)
+        turned.append(pdfium_bulk.read_objects(page).turned_text)
+        pdfium_c.FPDF_ClosePage(page)
+    finally:
+        fast.close()
+    assert turned == [1, 1]
 
 
 def test_scanned_page_still_flagged_for_ocr() -> None:

@@ -3,9 +3,10 @@
 pdfplumber spends most of a page's time in pdfminer interpreting the content stream into
 Python objects, then in grouping characters into words one by one. Here PDFium (C++) reads
 the page, every character and page object comes out in one bulk call
-(:mod:`pipeline.readers.pdfium_bulk`), and the characters are grouped into words with numpy,
-by the rules of pdfplumber's ``WordExtractor`` (runs of one font, lines clustered by top,
-characters ordered by x, a word ending at a space, a font change or a gap wider than
+(:mod:`pipeline.readers.pdfium_bulk`), and the characters are grouped into words in one
+more C call (``ptsm_words``; the same steps in numpy without a C compiler), by the rules of
+pdfplumber's ``WordExtractor`` (runs of one font, lines clustered by top, characters
+ordered by x, a word ending at a space, a font change or a gap wider than
 ``x_tolerance_ratio`` × size). The ruling-line edges go through pdfplumber's table-finder
 steps (:mod:`pipeline.readers.pdf_ruled`), so the layout rules downstream run unchanged on
 the same words and tables.
@@ -18,6 +19,8 @@ content pdfminer would walk differently). Any other page is read with pdfplumber
 
 from __future__ import annotations
 
+import ctypes
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,8 +32,15 @@ from pdfplumber.table import Table, TableSettings
 from pdfplumber.utils.text import LIGATURES
 
 from pipeline.readers.pdf_layout import Word, is_bold
-from pipeline.readers.pdf_ruled import find_cells
-from pipeline.readers.pdfium_bulk import PageChars, font_name, read_chars, read_objects
+from pipeline.readers.pdf_ruled import Edge, find_cells_of_lines
+from pipeline.readers.pdfium_bulk import (
+    PageChars,
+    address,
+    font_name,
+    native,
+    read_chars,
+    read_objects,
+)
 
 _PDFIUM_HYPHEN = 0x02  # PDFium's code for a hyphen ending a line (pdfminer keeps "-")
 _SKIP, _SPACE, _LIGATURE = 1, 2, 4  # classes of the BMP code points (outside: none)
@@ -54,21 +64,29 @@ class FastSettings:
 
 @dataclass
 class PageCheck:
-    """Why a page may (``fast``) or may not go the fast way, and its ruling-line edges."""
+    """Why a page may (``fast``) or may not go the fast way, its size and ruling lines."""
 
     fast: bool
     reason: str
     n_images: int = 0
-    edges: list[dict[str, Any]] = field(default_factory=list)
+    edges: tuple[list[Edge], list[Edge]] = field(default_factory=lambda: ([], []))
+    # the ruling lines: vertical, horizontal (pdf_ruled.Edge)
+    width: float = 0.0
+    height: float = 0.0
 
 
 class FastPdf:
-    """A PDFium handle on the file (closed by `close`); font names cached per document."""
+    """A PDFium handle on the file (closed by `close`); font names cached per document.
+
+    Pages are raw PDFium handles (``FPDF_PAGE``): pypdfium2's page objects would attach a
+    finalizer to each, which costs more than the rest of a short page's reading. The pages
+    still open when the file is closed are closed first."""
 
     def __init__(self, path: Path, settings: FastSettings | None = None) -> None:
         self.settings = settings or FastSettings()
         self.doc: pdfium.PdfDocument | None = None
         self.fonts: dict[int, tuple[str, bool]] = {}
+        self.open_pages: dict[int, Any] = {}  # id → FPDF_PAGE
         if self.settings.enabled:
             try:
                 self.doc = pdfium.PdfDocument(str(path))
@@ -79,9 +97,15 @@ class FastPdf:
         return len(self.doc) if self.doc is not None else 0
 
     def close(self) -> None:
+        for page in list(self.open_pages.values()):
+            self.close_page(page)
         if self.doc is not None:
             self.doc.close()
             self.doc = None
+
+    def close_page(self, page: Any) -> None:
+        if self.open_pages.pop(id(page), None) is not None:
+            pdfium_c.FPDF_ClosePage(page)
 
     def page(self, number: int) -> FastPage | PageCheck:
         """A FastPage for page `number` (1-based) when it qualifies, else the refusal."""
@@ -89,49 +113,67 @@ class FastPdf:
             return PageCheck(False, "fast path off")
         if number > len(self.doc):
             return PageCheck(False, "page count differs")
-        page = self.doc[number - 1]
+        page = pdfium_c.FPDF_LoadPage(self.doc, number - 1)
+        if not page:
+            raise pdfium.PdfiumError("Failed to load page.")
+        self.open_pages[id(page)] = page
         try:
             check = inspect_page(page, self.settings)
         except Exception as exc:  # any surprise: pdfplumber reads the page
-            page.close()
+            self.close_page(page)
             return PageCheck(False, f"inspection failed: {type(exc).__name__}")
         if not check.fast:
-            page.close()
+            self.close_page(page)
             return check
-        return FastPage(page, check, self.fonts)
+        return FastPage(page, check, self.fonts, self.close_page)
 
 
-def inspect_page(page: pdfium.PdfPage, settings: FastSettings) -> PageCheck:
-    """Decide with cheap signals whether PDFium's view of the page matches pdfminer's."""
-    width, height = page.get_size()
-    if page.get_rotation() != 0:
+def inspect_page(page: Any, settings: FastSettings) -> PageCheck:
+    """Decide with cheap signals whether PDFium's view of the page (``FPDF_PAGE``) matches
+    pdfminer's."""
+    width, height = pdfium_c.FPDF_GetPageWidthF(page), pdfium_c.FPDF_GetPageHeightF(page)
+    rotation = pdfium_c.FPDFPage_GetRotation(page)
+    if rotation == -1:
+        raise pdfium.PdfiumError("Failed to get page rotation.")
+    if rotation != 0:
         return PageCheck(False, "rotated page")
-    x0, y0, x1, y1 = page.get_mediabox()
+    x0, y0, x1, y1 = _mediabox(page)
     if abs(x0) > _EPS or abs(y0) > _EPS or abs(x1 - width) > _EPS or abs(y1 - height) > _EPS:
         return PageCheck(False, "page box not at origin")
     if pdfium_c.FPDFPage_CountObjects(page) > settings.max_objects:
         return PageCheck(False, "too many objects")
     objs = read_objects(page)
-    text = objs.kind == pdfium_c.FPDF_PAGEOBJ_TEXT
-    image = objs.kind == pdfium_c.FPDF_PAGEOBJ_IMAGE
-    if not (text | image | (objs.kind == pdfium_c.FPDF_PAGEOBJ_PATH)).all():
+    kinds = objs.kind.tolist()
+    n_images = kinds.count(pdfium_c.FPDF_PAGEOBJ_IMAGE)
+    n_drawn = kinds.count(pdfium_c.FPDF_PAGEOBJ_TEXT) + kinds.count(pdfium_c.FPDF_PAGEOBJ_PATH)
+    if n_drawn + n_images != len(kinds):
         return PageCheck(False, "form or shading object")
-    m = objs.matrix[text]
-    if ((np.abs(m[:, 1]) > _EPS) | (np.abs(m[:, 2]) > _EPS) | (m[:, 0] <= 0)
-            | (m[:, 3] <= 0)).any():
+    if objs.turned_text:
         return PageCheck(False, "rotated or mirrored text")
     if objs.curves.any():
         return PageCheck(False, "curved or slanted path")
     edges = _edges(objs.edges, height)
     if edges is None:
         return PageCheck(False, "curved or slanted path")
-    n_images = int(np.count_nonzero(image))
-    return PageCheck(True, "straight lines only", n_images, edges)
+    return PageCheck(True, "straight lines only", n_images, edges, width, height)
 
 
-def _edges(segments: np.ndarray, height: float) -> list[dict[str, Any]] | None:
-    """pdfplumber edge dicts of straight axis-aligned segments (PDF space); None when one
-    is slanted (pdfminer would make a curve of it)."""
+def _mediabox(page: Any) -> tuple[float, float, float, float]:
+    """The page's MediaBox (pypdfium2's ``get_mediabox``: US Letter when it has none)."""
+    box = (ctypes.c_float(), ctypes.c_float(), ctypes.c_float(), ctypes.c_float())
+    if not pdfium_c.FPDFPage_GetMediaBox(page, *box):
+        return 0, 0, 612, 792
+    return box[0].value, box[1].value, box[2].value, box[3].value
+
+
+def _edges(segments: np.ndarray, height: float) -> tuple[list[Edge], list[Edge]] | None:
+    """The vertical and horizontal edges (``[x0, top, x1, bottom, length]``, as pdfplumber's
+    edge dicts) of straight axis-aligned segments (PDF space); None when one is slanted
+    (pdfminer would make a curve of it)."""
+    v: list[Edge] = []
+    h: list[Edge] = []
+    if not len(segments):
+        return v, h
     ax, bx = segments[:, 0], segments[:, 2]
     ay, by = height - segments[:, 1], height - segments[:, 3]
     horizontal = np.abs(ay - by) <= _EPS
@@ -140,25 +182,32 @@ def _edges(segments: np.ndarray, height: float) -> list[dict[str, Any]] | None:
         return None
     by = np.where(horizontal, ay, by)
     bx = np.where(vertical, ax, bx)
-    cols = zip(horizontal.tolist(), np.minimum(ax, bx).tolist(), np.maximum(ax, bx).tolist(),
-               np.minimum(ay, by).tolist(), np.maximum(ay, by).tolist(), strict=True)
-    return [{"object_type": "line", "orientation": "h" if h else "v", "x0": x0, "x1": x1,
-             "top": top, "bottom": bottom, "width": x1 - x0, "height": bottom - top}
-            for h, x0, x1, top, bottom in cols]
+    for flat, x0, x1, top, bottom in zip(
+            horizontal.tolist(), np.minimum(ax, bx).tolist(), np.maximum(ax, bx).tolist(),
+            np.minimum(ay, by).tolist(), np.maximum(ay, by).tolist(), strict=True):
+        if flat:
+            h.append([x0, top, x1, bottom, x1 - x0])
+        else:
+            v.append([x0, top, x1, bottom, bottom - top])
+    return v, h
 
 
 class FastPage:
     """The parts of a pdfplumber page the reader uses, served from PDFium."""
 
-    def __init__(self, page: pdfium.PdfPage, check: PageCheck,
-                 fonts: dict[int, tuple[str, bool]] | None = None) -> None:
-        self._page = page
+    def __init__(self, page: Any, check: PageCheck, fonts: dict[int, tuple[str, bool]],
+                 close: Callable[[Any], None]) -> None:
+        self._page = page  # FPDF_PAGE
+        self._close = close
         self.check = check
-        self.width, self.height = (float(v) for v in page.get_size())
+        self.width, self.height = check.width, check.height
         self.bbox = (0.0, 0.0, self.width, self.height)
-        self.edges = check.edges
+        self.edges = check.edges  # vertical, horizontal
         self.images = [None] * check.n_images  # only counted (pages without a text layer)
-        self._fonts = {} if fonts is None else fonts
+        # the last words made, with their x0, x1, top and bottom as arrays (for pdf_tables)
+        self.word_boxes: tuple[list[Word], np.ndarray, np.ndarray, np.ndarray,
+                               np.ndarray] | None = None
+        self._fonts = fonts
 
     def words(self, x_tolerance_ratio: float, y_tolerance: float) -> list[Word]:
         """The page's words, as pdfplumber's ``extract_words(x_tolerance_ratio=…,
@@ -168,7 +217,10 @@ class FastPage:
             chars = read_chars(text_page)
         finally:
             pdfium_c.FPDFText_ClosePage(text_page)
-        return group_words(chars, self.height, self._font, x_tolerance_ratio, y_tolerance)
+        words, boxes = group_words(chars, self.height, self._font, x_tolerance_ratio,
+                                   y_tolerance)
+        self.word_boxes = (words, *boxes)
+        return words
 
     def _font(self, handle: int) -> tuple[str, bool]:
         font = self._fonts.get(handle)
@@ -179,32 +231,103 @@ class FastPage:
 
     def find_tables(self, table_settings: dict[str, Any] | None = None) -> list[Any]:
         """pdfplumber's TableFinder over the edges of the page's straight paths."""
-        settings = TableSettings.resolve(table_settings)
+        settings = _resolved(table_settings)
         if settings.vertical_strategy not in ("lines", "lines_strict") or \
                 settings.horizontal_strategy not in ("lines", "lines_strict") or \
                 settings.explicit_vertical_lines or settings.explicit_horizontal_lines:
             raise ValueError("the fast path finds ruled tables only")
-        if not self.edges:
-            return []
-        return [Table(self, cells) for cells in find_cells(self.edges, settings)]  # type: ignore[arg-type]
+        return [Table(self, cells)  # type: ignore[arg-type]
+                for cells in find_cells_of_lines(*self.edges, settings)]
 
     def close(self) -> None:
-        self._page.close()
+        self._close(self._page)
+
+
+_RESOLVED: dict[Any, TableSettings] = {}
+
+
+def _resolved(table_settings: dict[str, Any] | None) -> TableSettings:
+    """``TableSettings.resolve``, once per distinct settings dict (read, never changed)."""
+    try:
+        key = tuple(sorted((table_settings or {}).items()))
+        hash(key)
+    except TypeError:  # a list value (explicit lines): not cached
+        return TableSettings.resolve(table_settings)
+    settings = _RESOLVED.get(key)
+    if settings is None:
+        settings = _RESOLVED[key] = TableSettings.resolve(table_settings)
+    return settings
 
 
 def group_words(chars: PageChars, height: float, font: Any, x_tolerance_ratio: float,
-                y_tolerance: float) -> list[Word]:
-    """Characters → words by pdfplumber's WordExtractor rules, vectorised.
+                y_tolerance: float) -> tuple[list[Word], tuple[np.ndarray, ...]]:
+    """Characters → words by pdfplumber's WordExtractor rules (in C, else vectorised); and
+    the words' x0, x1, top and bottom as arrays.
 
     Boxes are PDFium's loose boxes (origin to advance, baseline + descent up to the font
     size), as pdfminer's; characters PDFium generates (spaces and line breaks it infers)
-    are dropped, its line-end hyphen (0x02) is a "-".
+    are dropped, its line-end hyphen (0x02) is a "-". `font` maps a font handle to its
+    (name, bold).
     """
+    if not len(chars.code):
+        return [], (np.empty(0),) * 4
+    fonts = [font(h) for h in chars.fonts.tolist()]
+    name_ids: dict[str, int] = {}
+    name_of = np.array([name_ids.setdefault(f[0], len(name_ids)) for f in fonts], np.int32)
+    args = (chars, name_of, height, x_tolerance_ratio, y_tolerance)
+    boxes = _word_boxes_in_c(*args) if native() is not None else None
+    if boxes is None:
+        boxes = _word_boxes_in_numpy(*args)
+    text, x0, x1, top, bottom, size, font_id = boxes
+    if not len(x0):
+        return [], (x0, x1, top, bottom)
+    sizes = size.tolist()
+    rounded = {v: round(v, 2) for v in set(sizes)}  # few distinct sizes on a page
+    bold = [f[1] for f in fonts]
+    return list(map(Word, text.split("\x00")[1:], x0.tolist(), x1.tolist(), top.tolist(),
+                    bottom.tolist(), map(rounded.__getitem__, sizes),
+                    map(bold.__getitem__, font_id.tolist()))), (x0, x1, top, bottom)
+
+
+WordBoxes = tuple[str, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+"""The words' text (each word preceded by a NUL), then per word: x0, x1, top, bottom, the
+font size (rounded to 4 decimals) and font index (in ``PageChars.fonts``) of its first
+character."""
+
+
+def _word_boxes_in_c(chars: PageChars, name_of: np.ndarray, height: float,
+                     x_tolerance_ratio: float, y_tolerance: float) -> WordBoxes | None:
+    """:func:`_word_boxes_in_numpy`'s result from ``ptsm_words`` (None: a NaN coordinate);
+    `chars` not empty."""
+    n = len(chars.code)
+    text = np.empty(2 * n, np.uint32)
+    x0, x1, top, bottom, size = (np.empty(n, np.float64) for _ in range(5))
+    font_id = np.empty(n, np.int32)
+    counts = np.zeros(2, np.int64)
+    lib = native()
+    assert lib is not None
+    n_words = lib.ptsm_words(n, *map(address, (
+        chars.code, chars.generated, chars.x0, chars.x1, chars.bottom, chars.size,
+        chars.font_id, name_of, _CLASS)), height, x_tolerance_ratio, y_tolerance,
+        *map(address, (text, x0, x1, top, bottom, size, font_id, counts)))
+    if n_words < 0:
+        return None
+    length, ligature = counts.tolist()
+    words = text[:length].tobytes().decode("utf-32-le", "surrogatepass")
+    if ligature:
+        words = words.translate(_LIGATURES)
+    return (words, x0[:n_words], x1[:n_words], top[:n_words], bottom[:n_words],
+            size[:n_words], font_id[:n_words])
+
+
+def _word_boxes_in_numpy(chars: PageChars, name_of: np.ndarray, height: float,
+                         x_tolerance_ratio: float, y_tolerance: float) -> WordBoxes:
+    """The words of the page's characters (`name_of`: a font index's name id)."""
     code = chars.code
     kind = _CLASS[np.minimum(code, 0x10000)]
     keep = ~(((kind & _SKIP) > 0) | ((code == 32) & chars.generated))
     if not keep.any():
-        return []
+        return "", *(np.empty(0) for _ in range(6))  # type: ignore[return-value]
     code = np.where(code[keep] == _PDFIUM_HYPHEN, np.uint32(ord("-")), code[keep])
     kind = kind[keep]
     x0 = chars.x0[keep]
@@ -212,20 +335,10 @@ def group_words(chars: PageChars, height: float, font: Any, x_tolerance_ratio: f
     bottom = height - chars.bottom[keep]
     size = np.round(chars.size[keep], 4)
     top = bottom - size
-    handles = chars.font[keep]
+    font_id = chars.font_id[keep]
+    name_id = name_of[font_id]
     n = len(code)
-    # runs of one font (pdfplumber groups consecutive characters by size and font name);
-    # handles come in runs, so each distinct one is looked up once
-    head = np.empty(n, bool)
-    head[0] = True
-    np.not_equal(handles[1:], handles[:-1], out=head[1:])
-    uniq, inverse = np.unique(handles[head], return_inverse=True)
-    fonts = [font(int(h)) for h in uniq.tolist()]
-    name_ids: dict[str, int] = {}
-    handle_name = np.array([name_ids.setdefault(f[0], len(name_ids)) for f in fonts], np.int64)
-    handle_bold = np.array([f[1] for f in fonts], bool)
-    font_of = inverse.reshape(-1)[np.cumsum(head) - 1]  # index in uniq, per character
-    name_id = handle_name[font_of]
+    # runs of one font (pdfplumber groups consecutive characters by size and font name)
     change = np.empty(n, bool)
     change[0] = True
     change[1:] = (size[1:] != size[:-1]) | (name_id[1:] != name_id[:-1])
@@ -251,26 +364,19 @@ def group_words(chars: PageChars, height: float, font: Any, x_tolerance_ratio: f
     solid = ~space
     start = start[solid]
     if not start.any():
-        return []
+        return "", *(np.empty(0) for _ in range(6))  # type: ignore[return-value]
     pick = order[solid]  # the characters of the words, in reading order
     first = np.flatnonzero(start)  # first[0] == 0: a word starts at the first solid char
-    # the text of all words at once, a NUL (never kept) before each word, split once
+    # the text of all words at once, a NUL (never kept) before each word
     marked = np.zeros(len(pick) + len(first), np.uint32)
     marked[np.arange(1, len(pick) + 1) + np.cumsum(start) - 1] = code[pick]
     text = marked.tobytes().decode("utf-32-le", "surrogatepass")
     if (kind[pick] & _LIGATURE).any():
         text = text.translate(_LIGATURES)
-    texts = text.split("\x00")[1:]  # words hold no space (see _CLASS): never blank
     heads = pick[first]
-    rounded: dict[float, float] = {}  # few distinct sizes on a page
-    sizes = [rounded.get(v) or rounded.setdefault(v, round(v, 2)) for v in size[heads].tolist()]
-    return list(map(Word, texts,
-                    np.minimum.reduceat(x0[pick], first).tolist(),
-                    np.maximum.reduceat(x1[pick], first).tolist(),
-                    np.minimum.reduceat(top[pick], first).tolist(),
-                    np.maximum.reduceat(bottom[pick], first).tolist(),
-                    sizes,
-                    handle_bold[font_of[heads]].tolist()))
+    return (text, np.minimum.reduceat(x0[pick], first), np.maximum.reduceat(x1[pick], first),
+            np.minimum.reduceat(top[pick], first), np.maximum.reduceat(bottom[pick], first),
+            size[heads], font_id[heads])
 
 
 def _stable_order(major: np.ndarray, minor: np.ndarray) -> np.ndarray:

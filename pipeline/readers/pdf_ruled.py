@@ -5,7 +5,9 @@ to the average of their cluster, joined along their line, filtered by length; th
 intersections; the cells framed by four connected intersections; the cells grouped into
 tables — with the same float arithmetic, so the same tables come out, but edges are small
 lists instead of dicts rebuilt at every step, intersections are found with numpy and an
-intersection's edges are a bitmask. The page's edges are pdfplumber edge dicts.
+intersection's edges are a bitmask. The page's edges come as pdfplumber edge dicts
+(:func:`find_cells`) or already split into vertical and horizontal lists
+(:func:`find_cells_of_lines`).
 """
 
 from __future__ import annotations
@@ -18,17 +20,28 @@ import numpy as np
 from pdfplumber.table import TableSettings
 
 X0, TOP, X1, BOTTOM, LENGTH = range(5)  # an edge: [x0, top, x1, bottom, width or height]
+Edge = list[float]
 Cell = tuple[float, float, float, float]
 Point = tuple[float, float]
 
 
 def find_cells(edges: Sequence[dict[str, Any]], settings: TableSettings) -> list[list[Cell]]:
     """The cells of each table (pdfplumber's ``cells_to_tables`` of its TableFinder)."""
-    pre = settings.edge_min_length_prefilter
     v = [[e["x0"], e["top"], e["x1"], e["bottom"], e["height"]] for e in edges
-         if e["orientation"] == "v" and e["height"] >= pre]
+         if e["orientation"] == "v"]
     h = [[e["x0"], e["top"], e["x1"], e["bottom"], e["width"]] for e in edges
-         if e["orientation"] == "h" and e["width"] >= pre]
+         if e["orientation"] == "h"]
+    return find_cells_of_lines(v, h, settings)
+
+
+def find_cells_of_lines(v: list[Edge], h: list[Edge], settings: TableSettings
+                        ) -> list[list[Cell]]:
+    """:func:`find_cells` of the vertical and horizontal edges (not changed)."""
+    pre = settings.edge_min_length_prefilter
+    v = [e for e in v if e[LENGTH] >= pre]
+    h = [e for e in h if e[LENGTH] >= pre]
+    if not v or not h:  # no intersection, no cell
+        return []
     if settings.snap_x_tolerance > 0 or settings.snap_y_tolerance > 0:
         v = _snap(v, X0, X1, settings.snap_x_tolerance)
         h = _snap(h, TOP, BOTTOM, settings.snap_y_tolerance)
@@ -56,10 +69,11 @@ def _snap(edges: list[list[float]], key: int, other: int, tolerance: float
         else:
             n += 1
             cluster[b] = n
-    ordered = sorted(edges, key=lambda e: cluster[e[key]])
+    clusters: list[list[list[float]]] = [[] for _ in range(n + 1)]
+    for e in edges:  # each cluster's edges in their order (a stable sort by cluster)
+        clusters[cluster[e[key]]].append(e)
     out: list[list[float]] = []
-    for _, group in groupby(ordered, key=lambda e: cluster[e[key]]):
-        members = list(group)
+    for members in clusters:
         avg = sum(e[key] for e in members) / len(members)
         for e in members:
             shift = avg - e[key]
@@ -132,15 +146,31 @@ def _cells(v_masks: dict[Point, int], h_masks: dict[Point, int]) -> list[Cell]:
     for pt in points[:-1]:
         i, j = at[pt]
         down, across = v_masks[pt], h_masks[pt]
-        right = [p for p in same_y[pt[1]][j + 1:] if across & h_masks[p]]  # further right
-        if not right:
+        # the points further right connected to pt, nearest first, found as needed
+        row = same_y[pt[1]]
+        q, end = j + 1, len(row)
+        while q < end and not across & h_masks[row[q]]:
+            q += 1
+        if q == end:
             continue
+        right = [row[q]]
+        q += 1
         cell = None
         for below_pt in same_x[pt[0]][i + 1:]:  # further down, nearest first
             if not down & v_masks[below_pt]:
                 continue
             bottom = h_masks[below_pt]
-            for right_pt in right:
+            k = 0
+            while True:
+                if k == len(right):
+                    while q < end and not across & h_masks[row[q]]:
+                        q += 1
+                    if q == end:
+                        break
+                    right.append(row[q])
+                    q += 1
+                right_pt = right[k]
+                k += 1
                 corner = (right_pt[0], below_pt[1])
                 if corner in v_masks and v_masks[corner] & v_masks[right_pt] \
                         and h_masks[corner] & bottom:
@@ -156,7 +186,7 @@ def cells_to_tables(cells: list[Cell]) -> list[list[Cell]]:
     """pdfplumber's ``cells_to_tables``: cells sharing a corner (passes over the cells left
     until one adds none) make a table; tables top to bottom, then left to right; a table of
     one cell is dropped."""
-    remaining = list(cells)
+    remaining = [(c, ((c[0], c[1]), (c[0], c[3]), (c[2], c[1]), (c[2], c[3]))) for c in cells]
     tables: list[list[Cell]] = []
     while remaining:
         corners: set[Point] = set()
@@ -165,15 +195,13 @@ def cells_to_tables(cells: list[Cell]) -> list[list[Cell]]:
         while grew:
             grew = False
             rest = []
-            for cell in remaining:
-                x0, top, x1, bottom = cell
-                mine = ((x0, top), (x0, bottom), (x1, top), (x1, bottom))
+            for cell, mine in remaining:
                 if not group or not corners.isdisjoint(mine):
                     corners.update(mine)
                     group.append(cell)
                     grew = True
                 else:
-                    rest.append(cell)
+                    rest.append((cell, mine))
             remaining = rest
         tables.append(group)
     tables.sort(key=lambda t: min((c[1], c[0]) for c in t))

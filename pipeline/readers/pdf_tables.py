@@ -10,14 +10,18 @@ a cell whose first line starts with one).
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import groupby
+from operator import attrgetter, itemgetter
 from typing import Any
 
 import numpy as np
 
 from pipeline.readers.pdf_blocks import BULLET_DASHES, bullet_of, number_of
 from pipeline.readers.pdf_layout import LayoutSettings, Word, group_rows, join_lines, row_text
+from pipeline.readers.pdf_ruled import Cell
 
 
 @dataclass
@@ -88,9 +92,33 @@ def cell_text(words: Sequence[Word], layout: LayoutSettings) -> str:
     return "\n".join(join_lines(p) for p in paras)
 
 
-def _centers(words: Sequence[Word]) -> tuple[np.ndarray, np.ndarray]:
-    return (np.array([(w.x0 + w.x1) / 2 for w in words], np.float64),
-            np.array([(w.top + w.bottom) / 2 for w in words], np.float64))
+_SIDES = tuple(attrgetter(side) for side in ("x0", "x1", "top", "bottom"))
+
+
+def _centers(page: Any, words: Sequence[Word]) -> tuple[np.ndarray, np.ndarray]:
+    """The centers of the words' boxes; from the boxes the fast path made with the words
+    (``FastPage.word_boxes``) when these are its words."""
+    boxes = getattr(page, "word_boxes", None)
+    if boxes is not None and boxes[0] is words:
+        x0, x1, top, bottom = boxes[1:]
+    else:
+        x0, x1, top, bottom = (np.array(list(map(side, words)), np.float64)
+                               for side in _SIDES)
+    return (x0 + x1) / 2, (top + bottom) / 2
+
+
+def _table_rows(cells: Sequence[Cell]) -> list[list[Cell | None]]:
+    """pdfplumber's ``Table.rows`` (the cells of each row, None where a row has no cell at
+    a column's x0), without its Row objects."""
+    xs = sorted({c[0] for c in cells})
+    rows = []
+    for _, row_cells in groupby(sorted(cells, key=_TOP_X0), _TOP):
+        at = {c[0]: c for c in row_cells}
+        rows.append([at.get(x) for x in xs])
+    return rows
+
+
+_TOP_X0, _TOP = itemgetter(1, 0), itemgetter(1)
 
 
 def _inside(cx: np.ndarray, cy: np.ndarray, bbox: Sequence[float]) -> np.ndarray:
@@ -121,31 +149,39 @@ def ruled_tables(page: Any, words: Sequence[Word], page_no: int, settings: Table
     found = page.find_tables(table_settings=settings.ruled)
     if not found:
         return out
-    cx, cy = _centers(words)
+    cx, cy = _centers(page, words)
     for t in found:
-        col_x = sorted({round(c[0], 1) for c in t.cells})
+        col_x = sorted({round(x, 1) for x in {c[0] for c in t.cells}})
         if len(col_x) < settings.min_cols:
             continue
-        inside = _inside(cx, cy, t.bbox)
-        table_rows = t.rows
-        cells = [c for row in table_rows for c in row.cells if c is not None]
+        bbox = tuple(t.bbox)
+        inside = _inside(cx, cy, bbox)
+        table_rows = _table_rows(t.cells)
+        cells = [c for row in table_rows for c in row if c is not None]
         texts = iter(_cell_texts([words[i] for i in inside.tolist()], cx[inside], cy[inside],
                                  cells, layout))
-        rows = [["" if c is None else next(texts) for c in row.cells] for row in table_rows]
+        rows = [["" if c is None else next(texts) for c in row] for row in table_rows]
         if not any(c for r in rows for c in r):
             continue
-        out.append(TableData(page_no, tuple(t.bbox), rows, col_x, "lines", float(page.width),
+        out.append(TableData(page_no, bbox, rows, col_x, "lines", float(page.width),
                              float(page.height), [page_no]))
     return out
 
 
 def _segments(row: Sequence[Word], gap: float) -> list[list[Word]]:
-    segs: list[list[Word]] = [[row[0]]]
+    """The row (left to right) cut where the gap to the next word is at least `gap` × the
+    larger font size of the two (at least 1)."""
+    prev = row[0]
+    seg = [prev]
+    segs = [seg]
     for w in row[1:]:
-        if w.x0 - segs[-1][-1].x1 >= gap * max(w.size, segs[-1][-1].size, 1.0):
-            segs.append([w])
+        size = prev.size if prev.size >= w.size else w.size
+        if w.x0 - prev.x1 >= gap * (size if size >= 1.0 else 1.0):
+            seg = [w]
+            segs.append(seg)
         else:
-            segs[-1].append(w)
+            seg.append(w)
+        prev = w
     return segs
 
 
@@ -161,12 +197,13 @@ def header_tables(words: Sequence[Word], page_no: int, width: float, height: flo
     × font size starts a new table row; wrapped lines stay in their cells.
     """
     rows = group_rows(words, layout)
+    segs = [_segments(row, settings.header_col_gap) for row in rows]
     out: list[TableData] = []
     i = 0
     while i < len(rows):
-        head = _segments(rows[i], settings.header_col_gap)
+        head = segs[i]
         starts = [seg[0].x0 for seg in head]
-        end = _header_table_end(rows, i, starts, settings) if len(head) >= \
+        end = _header_table_end(rows, segs, i, starts, settings) if len(head) >= \
             settings.header_min_cols else i + 1
         if end == i + 1:
             i += 1
@@ -182,30 +219,33 @@ def header_tables(words: Sequence[Word], page_no: int, width: float, height: flo
 
 
 def _column_of(word: Word, starts: Sequence[float], tol: float) -> int | None:
-    k = sum(1 for x in starts if x <= word.x0 + tol) - 1
+    """The column (`starts`: ascending) whose start is the last at or left of the word."""
+    k = bisect_right(starts, word.x0 + tol) - 1
     return k if k >= 0 else None
 
 
-def _aligned(row: Sequence[Word], starts: Sequence[float], settings: TableSettings) -> bool:
-    """Every cell of the row stays inside one column (from its start to the next one's)."""
+def _aligned(segs: list[list[Word]], starts: Sequence[float], settings: TableSettings) -> bool:
+    """Every cell of the row (its segments) stays inside one column (from its start to the
+    next one's)."""
     tol = settings.header_x_tolerance
-    for seg in _segments(row, settings.header_col_gap):
+    for seg in segs:
         k = _column_of(seg[0], starts, tol)
         if k is None or (k + 1 < len(starts) and seg[-1].x1 > starts[k + 1] + tol):
             return False
     return True
 
 
-def _at_starts(row: Sequence[Word], starts: Sequence[float], settings: TableSettings) -> bool:
-    """At least two cells of the row start at header cells."""
-    segs = _segments(row, settings.header_col_gap)
+def _at_starts(segs: list[list[Word]], starts: Sequence[float],
+               settings: TableSettings) -> bool:
+    """At least two cells of the row (its segments) start at header cells."""
     return sum(any(abs(seg[0].x0 - x) <= settings.header_x_tolerance for x in starts)
                for seg in segs) >= 2
 
 
-def _header_table_end(rows: list[list[Word]], i: int, starts: Sequence[float],
-                      settings: TableSettings) -> int:
-    """Index after the last row of the table whose header is rows[i] (i + 1: no table)."""
+def _header_table_end(rows: list[list[Word]], segs: list[list[list[Word]]], i: int,
+                      starts: Sequence[float], settings: TableSettings) -> int:
+    """Index after the last row of the table whose header is rows[i] (i + 1: no table);
+    `segs`: the rows cut at `header_col_gap`."""
     size = max(w.size for w in rows[i + 1]) if i + 1 < len(rows) else 0.0
     aligned = 0
     end = i + 1
@@ -216,9 +256,9 @@ def _header_table_end(rows: list[list[Word]], i: int, starts: Sequence[float],
         if (gap > settings.header_end_gap * max(size, 1.0)
                 or abs(row_size - size) > settings.header_size_tolerance
                 or min(w.x0 for w in row) < starts[0] - settings.header_x_tolerance
-                or not _aligned(row, starts, settings)):
+                or not _aligned(segs[j], starts, settings)):
             break
-        aligned += _at_starts(row, starts, settings)
+        aligned += _at_starts(segs[j], starts, settings)
         end = j + 1
     return end if aligned >= settings.header_min_aligned_rows else i + 1
 
@@ -262,21 +302,21 @@ def text_tables(words: Sequence[Word], page_no: int, width: float, height: float
     shorter than `text_min_rows` or with a column mostly empty are ordinary text.
     """
     rows = group_rows(words, layout)
+    cut = [_segments(row, settings.text_col_gap) for row in rows]
     out: list[TableData] = []
     i = 0
     while i < len(rows):
         run: list[list[list[Word]]] = []
         j = i
         while j < len(rows):
-            segs = _segments(rows[j], settings.text_col_gap)
+            segs = cut[j]
             if run:
                 prev_bottom = max(w.bottom for s in run[-1] for w in s)
                 top = min(w.top for w in rows[j])
                 size = max(w.size for w in rows[j])
                 if top - prev_bottom > settings.text_row_gap * size:
                     break
-            if len(segs) < 2 and not (run and j + 1 < len(rows)
-                                      and len(_segments(rows[j + 1], settings.text_col_gap)) >= 2):
+            if len(segs) < 2 and not (run and j + 1 < len(rows) and len(cut[j + 1]) >= 2):
                 break
             run.append(segs)
             j += 1

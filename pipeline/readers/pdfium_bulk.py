@@ -49,6 +49,8 @@ class PageChars:
     bottom: np.ndarray  # bottom of the loose box (baseline + descent), PDF y upwards
     size: np.ndarray  # font size
     font: np.ndarray  # uint64 font handle (names: :func:`font_name`)
+    font_id: np.ndarray  # int32 index of the character's handle in `fonts`
+    fonts: np.ndarray  # uint64 the page's distinct font handles, in order of first use
 
 
 @dataclass
@@ -60,10 +62,15 @@ class PageObjects:
     curves: np.ndarray  # Bézier segments per object (0 for non-paths)
     edges: np.ndarray  # (m, 4) x0 y0 x1 y1 in PDF space
     edge_object: np.ndarray  # object index of each segment
+    turned_text: int  # text objects turned or mirrored (see TEXT_TILT)
 
 
 def _address(fn: Any) -> int:
     return ctypes.cast(fn, ctypes.c_void_p).value or 0
+
+
+# no fused multiply-add: the word grouping must round as numpy does
+_CFLAGS = ("-O2", "-shared", "-fPIC", "-ffp-contract=off")
 
 
 def _cache_dir() -> Path:
@@ -76,7 +83,8 @@ def native() -> ctypes.CDLL | None:
     if os.environ.get("PTSM_PDFIUM_BULK") == "python":
         return None
     source = SOURCE.read_bytes()
-    tag = hashlib.sha256(source + sys.platform.encode()).hexdigest()[:16]
+    tag = hashlib.sha256(source + sys.platform.encode() + " ".join(_CFLAGS).encode()
+                         ).hexdigest()[:16]
     target = _cache_dir() / f"pdfium_bulk-{tag}.so"
     if not target.exists():
         compiler = shutil.which(os.environ.get("CC", "cc")) or shutil.which("gcc")
@@ -87,19 +95,21 @@ def native() -> ctypes.CDLL | None:
             target.parent.mkdir(parents=True, exist_ok=True)
             with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
                 built = Path(tmp) / target.name
-                subprocess.run([compiler, "-O2", "-shared", "-fPIC", "-o", str(built),
-                                str(SOURCE)], check=True, capture_output=True, timeout=120)
+                subprocess.run([compiler, *_CFLAGS, "-o", str(built), str(SOURCE), "-lm"],
+                               check=True, capture_output=True, timeout=120)
                 os.replace(built, target)  # atomic: parallel workers may build it too
         except (OSError, subprocess.SubprocessError) as exc:
             log.warning("cannot compile %s (%s): PDFium pages are read call by call",
                         SOURCE.name, exc)
             return None
     lib = ctypes.CDLL(str(target))
-    vp, i32 = ctypes.c_void_p, ctypes.c_int
-    lib.ptsm_chars.argtypes = [vp, vp, i32] + [vp] * 7
-    lib.ptsm_chars.restype = None
-    lib.ptsm_objects.argtypes = [vp, vp, i32, vp, vp, vp, i32, vp, vp]
+    vp, i32, f64 = ctypes.c_void_p, ctypes.c_int, ctypes.c_double
+    lib.ptsm_chars.argtypes = [vp, vp, i32] + [vp] * 9
+    lib.ptsm_chars.restype = i32
+    lib.ptsm_objects.argtypes = [vp, vp, i32, vp, vp, vp, i32, vp, vp, ctypes.c_float, vp]
     lib.ptsm_objects.restype = i32
+    lib.ptsm_words.argtypes = [i32] + [vp] * 9 + [f64] * 3 + [vp] * 8
+    lib.ptsm_words.restype = i32
     return lib
 
 
@@ -108,8 +118,10 @@ def _table(names: tuple[str, ...]) -> ctypes.Array:
     return (ctypes.c_void_p * len(names))(*(_address(getattr(pdfium_c, n)) for n in names))
 
 
-def _ptr(a: np.ndarray) -> int:
-    return a.ctypes.data
+def address(a: np.ndarray) -> int:
+    """The address of a (writable, contiguous) array's data: ``a.ctypes.data``, a few times
+    cheaper."""
+    return ctypes.addressof(ctypes.c_char.from_buffer(a)) if a.nbytes else a.ctypes.data
 
 
 def read_chars(text_page: Any) -> PageChars:
@@ -118,24 +130,30 @@ def read_chars(text_page: Any) -> PageChars:
     code = np.zeros(n, np.uint32)
     generated = np.zeros(n, np.uint8)
     x0, x1, bottom, size = (np.zeros(n, np.float64) for _ in range(4))
-    font = np.zeros(n, np.uint64)
+    font, fonts = np.zeros(n, np.uint64), np.zeros(n, np.uint64)
+    font_id = np.zeros(n, np.int32)
     lib = native()
     if lib is not None and n:
-        lib.ptsm_chars(_address(text_page), ctypes.addressof(_table(_CHAR_FUNCTIONS)), n,
-                       _ptr(code), _ptr(generated), _ptr(x0), _ptr(x1), _ptr(bottom),
-                       _ptr(size), _ptr(font))
+        n_fonts = lib.ptsm_chars(_address(text_page), ctypes.addressof(_table(_CHAR_FUNCTIONS)),
+                                 n, *map(address, (code, generated, x0, x1, bottom, size, font,
+                                                   font_id, fonts)))
     elif n:
-        _chars_in_python(text_page, code, generated, x0, x1, bottom, size, font)
-    return PageChars(code, generated.astype(bool), x0, x1, bottom, size, font)
+        n_fonts = _chars_in_python(text_page, code, generated, x0, x1, bottom, size, font,
+                                   font_id, fonts)
+    else:
+        n_fonts = 0
+    return PageChars(code, generated.view(bool), x0, x1, bottom, size, font, font_id,
+                     fonts[:n_fonts])
 
 
 def _chars_in_python(tp: Any, code: np.ndarray, generated: np.ndarray, x0: np.ndarray,
-                     x1: np.ndarray, bottom: np.ndarray, size: np.ndarray,
-                     font: np.ndarray) -> None:
+                     x1: np.ndarray, bottom: np.ndarray, size: np.ndarray, font: np.ndarray,
+                     font_id: np.ndarray, fonts: np.ndarray) -> int:
     rect = pdfium_c.FS_RECTF()
     ox, oy = ctypes.c_double(), ctypes.c_double()
     last: int | None = None
-    last_size, last_font = 0.0, 0
+    last_size, last_font, last_id = 0.0, 0, 0
+    ids: dict[int, int] = {}
     for i in range(len(code)):
         code[i] = pdfium_c.FPDFText_GetUnicode(tp, i)
         generated[i] = pdfium_c.FPDFText_IsGenerated(tp, i) == 1
@@ -150,7 +168,10 @@ def _chars_in_python(tp: Any, code: np.ndarray, generated: np.ndarray, x0: np.nd
             last = key
             last_size = pdfium_c.FPDFText_GetFontSize(tp, i)
             last_font = _address(pdfium_c.FPDFTextObj_GetFont(obj)) if key else 0
-        size[i], font[i] = last_size, last_font
+            last_id = ids.setdefault(last_font, len(ids))
+            fonts[last_id] = last_font
+        size[i], font[i], font_id[i] = last_size, last_font, last_id
+    return len(ids)
 
 
 def font_name(font: int) -> str:
@@ -164,6 +185,9 @@ def font_name(font: int) -> str:
     return buf.raw[:max(0, n - 1)].decode("utf-8", "replace")
 
 
+TEXT_TILT = 1e-3  # a text matrix's b or c above this (in float32): turned text
+
+
 def read_objects(page: Any) -> PageObjects:
     """All page objects of a PDFium page (``FPDF_PAGE``)."""
     n = pdfium_c.FPDFPage_CountObjects(page)
@@ -174,14 +198,17 @@ def read_objects(page: Any) -> PageObjects:
     if lib is None:
         return _objects_in_python(page, kind, matrix, curves)
     room = 4 * n + 16
+    turned = np.zeros(1, np.int32)
     while True:
         edges = np.zeros((room, 4), np.float64)
         edge_object = np.zeros(room, np.int32)
         got = lib.ptsm_objects(_address(page), ctypes.addressof(_table(_OBJECT_FUNCTIONS)), n,
-                               _ptr(kind), _ptr(matrix), _ptr(curves), room, _ptr(edges),
-                               _ptr(edge_object))
+                               address(kind), address(matrix), address(curves), room,
+                               address(edges), address(edge_object), TEXT_TILT,
+                               address(turned))
         if got <= room:
-            return PageObjects(kind, matrix, curves, edges[:got], edge_object[:got])
+            return PageObjects(kind, matrix, curves, edges[:got], edge_object[:got],
+                               int(turned[0]))
         room = got
 
 
@@ -218,5 +245,8 @@ def _objects_in_python(page: Any, kind: np.ndarray, matrix: np.ndarray,
                 edges.append((*point, *start))
                 owners.append(i)
                 prev = start
+    m = matrix[kind == pdfium_c.FPDF_PAGEOBJ_TEXT]  # float32, as the C loop compares
+    turned = (np.abs(m[:, 1]) > TEXT_TILT) | (np.abs(m[:, 2]) > TEXT_TILT) | (m[:, 0] <= 0) \
+        | (m[:, 3] <= 0)
     return PageObjects(kind, matrix, curves, np.array(edges, np.float64).reshape(-1, 4),
-                       np.array(owners, np.int32))
+                       np.array(owners, np.int32), int(np.count_nonzero(turned)))

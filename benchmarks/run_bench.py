@@ -22,8 +22,9 @@ RSS of ``read_pdf`` and of ``process_stage`` on it, each in a fresh subprocess.
 ``--pdf8`` is the small-corpus case, where start-up counts: 8 distinct feuille-de-route
 PDFs of ~85 pages (``gen_corpus.py`` with 8 départements, the PDFs only). Each repeat
 times bare single-process pdfplumber on them, a cold ``ptsm run`` (empty store and
-output; start-up included: it is the whole command's wall time) and the re-run with
-nothing changed; the table gives the median of each and the ratios of the medians.
+output; start-up included: it is the whole command's wall time), the re-run with
+nothing changed and bare pypdfium2 text extraction; the table gives the median of each,
+the ratios of the medians and each repeat's own cold / pdfplumber ratio.
 
 ``--reading`` times ``read_pdf`` alone on the corpus' PDFs, fast path on and off (pages
 per wall and per CPU second, fast-path pages counted), and NER tokens per CPU second for
@@ -333,17 +334,24 @@ def pdf8_case(work: Path, workers: int, repeats: int) -> list[StageFigure]:
         runs["cold"].append(ptsm_run(raw, out, store, workers))
         runs["again"].append(ptsm_run(raw, out, store, workers))
         shutil.rmtree(run_dir, ignore_errors=True)
+        cpu0, t0 = time.process_time(), time.perf_counter()
+        bare_pypdfium2(pdfs)
+        runs["pdfium"].append((time.perf_counter() - t0, time.process_time() - cpu0))
         print(f"  repeat {i + 1}: " + ", ".join(
-            f"{name} {v[-1][0]:.1f} s (CPU {v[-1][1]:.1f} s)" for name, v in runs.items()),
-            flush=True)
-    (bare, bare_cpu), (cold, cold_cpu), (again, again_cpu) = (
+            f"{name} {v[-1][0]:.1f} s (CPU {v[-1][1]:.1f} s)" for name, v in runs.items())
+            + f"; cold / bare {runs['cold'][-1][0] / runs['bare'][-1][0]:.3f}", flush=True)
+    (bare, bare_cpu), (cold, cold_cpu), (again, again_cpu), (pdfium, _) = (
         (statistics.median(w for w, _ in v), statistics.median(c for _, c in v))
         for v in runs.values())
+    ratios = ", ".join(f"{c / b:.3f}"
+                       for (c, _), (b, _) in zip(runs["cold"], runs["bare"], strict=True))
     note = f"median of {repeats}"
     return [StageFigure(f"bare pdfplumber ({len(pdfs)} PDFs)", bare, pages,
                         note=f"{note}; CPU {bare_cpu:.1f} s"),
+            StageFigure(f"bare pypdfium2 ({len(pdfs)} PDFs)", pdfium, pages, note=note),
             StageFigure(f"cold ptsm run -w{workers}", cold, pages,
-                        note=f"{note}; {cold / bare:.2f} × pdfplumber, start-up included; "
+                        note=f"{note}; {cold / bare:.2f} × pdfplumber (each repeat: {ratios}), "
+                             f"{cold / pdfium:.0f} × pypdfium2, start-up included; "
                              f"CPU {cold_cpu:.1f} s, all processes"),
             StageFigure("re-run, nothing changed", again, pages,
                         note=f"{note}; {again / cold:.1%} of the cold run; "

@@ -15,6 +15,7 @@ import re
 import unicodedata
 from collections import OrderedDict
 from dataclasses import dataclass
+from itertools import islice
 from typing import TYPE_CHECKING
 
 from extractors.institutions import variants
@@ -66,9 +67,13 @@ def ruler_patterns() -> list[dict]:
             else:
                 pattern = spelling
             patterns.append({"label": v.label, "pattern": pattern, "id": v.canonical})
-    patterns.append({"label": "ORG", "pattern": [{"TEXT": {"REGEX": r"^D[TD]\d{2,3}[AB]?$"}}],
-                     "id": "DT ARS"})
+    patterns.append({"label": "ORG", "pattern": [_DT_TOKEN], "id": "DT ARS"})
     return patterns
+
+
+# A délégation territoriale de l'ARS by its code: DT53, DD972.
+_DT_CODE = r"D[TD]\d{2,3}[AB]?"
+_DT_TOKEN = {"TEXT": {"REGEX": f"^{_DT_CODE}$"}}
 
 
 ENTITY_COMPONENTS = ("entity_ruler", "ner")
@@ -88,16 +93,74 @@ def entity_pipeline(model: str = DEFAULT_MODEL) -> Language:
     return nlp
 
 
+@dataclass(frozen=True)
+class RulerClues:
+    """What a text holds wherever the institutions ruler matches. A match is a run of
+    tokens equal to a pattern's tokens (acronyms and DT codes as written, names in lower
+    case), and consecutive tokens of a text are separated by one space or nothing, so the
+    text (or its lower-case form) holds the pattern's tokens joined by ``" ?"``. Each
+    expression is tried where its key, the longest token of its patterns, is in the text."""
+
+    exact: tuple[tuple[str, re.Pattern[str]], ...]
+    lower: tuple[tuple[str, re.Pattern[str]], ...]
+
+    def may_match(self, text: str) -> bool:
+        """False when no pattern of the ruler can match in ``text``."""
+        if "Σ" in text:  # str.lower() lowers it by its context, a token alone by its own
+            return True
+        lowered = text.lower()
+        return (any(key in text and found.search(text) for key, found in self.exact)
+                or any(key in lowered and found.search(lowered) for key, found in self.lower))
+
+
+@loaded_once
+def ruler_clues(model: str = DEFAULT_MODEL) -> RulerClues:
+    """The clues of the patterns of :func:`ruler_patterns`, tokenized by ``model``."""
+    nlp = entity_pipeline(model)
+    exact: dict[str, list[str]] = {}
+    lower: dict[str, list[str]] = {}
+    for entry in ruler_patterns():
+        pattern = entry["pattern"]
+        if isinstance(pattern, str):  # a name: the ruler compares lower-case tokens
+            tokens = [t.lower_ for t in nlp.make_doc(pattern)]
+            lower.setdefault(max(tokens, key=len), []).append(_joined(tokens))
+        elif all(isinstance(t.get("TEXT"), str) for t in pattern):  # an acronym, as written
+            tokens = [t["TEXT"] for t in pattern]
+            exact.setdefault(max(tokens, key=len), []).append(_joined(tokens))
+        elif pattern == [_DT_TOKEN]:
+            exact.setdefault("D", []).append(_DT_CODE)
+        else:
+            raise ValueError(f"no clue for the ruler pattern {pattern!r}")
+    return RulerClues(*(tuple((key, re.compile("|".join(found))) for key, found in d.items())
+                        for d in (exact, lower)))
+
+
+def _joined(tokens: list[str]) -> str:
+    return " ?".join(re.escape(t) for t in tokens)
+
+
 def entity_disabled(nlp: Language, ruler_only: bool = False) -> list[str]:
     """The components to disable for entities (all but the ruler and, unless
     ``ruler_only``, the NER)."""
     return others(nlp, ENTITY_COMPONENTS[:1] if ruler_only else ENTITY_COMPONENTS)
 
 
+# Letters a mention holds at least (after its elided article).
+MIN_LETTERS = 2
+
+
 def _is_mention(text: str) -> bool:
     """False for fragments the statistical model sometimes labels ("d'", "jusqu'")."""
     core = re.sub(r"^(?:l|d|c|qu|jusqu|s)['’]", "", text.strip(), flags=re.IGNORECASE)
-    return sum(c.isalpha() for c in core) >= 2 and not core.endswith(("'", "’"))
+    return sum(c.isalpha() for c in core) >= MIN_LETTERS and not core.endswith(("'", "’"))
+
+
+def _may_hold_mention(text: str) -> bool:
+    """False for a block text with fewer letters than a mention needs (a page number, a
+    date, a row of figures): its entities would all fail :func:`_is_mention`, so neither
+    the ruler nor the NER reads it."""
+    letters = (c for c in text if c.isalpha())
+    return next(islice(letters, MIN_LETTERS - 1, None), None) is not None
 
 
 def _canonical(ent: Mention) -> str:
@@ -120,30 +183,31 @@ class Mention:
 
 # Parses of block texts already seen in this process: PTSM documents share templates and
 # whole paragraphs, and the model gives the same entities for the same text. Bounded (the
-# oldest entries go first); keyed by model, ruler-only and text.
-_PARSES: OrderedDict[tuple[str, bool, str], tuple[Mention, ...]] = OrderedDict()
+# oldest entries go first); keyed by model, components run and text.
+_PARSES: OrderedDict[tuple[str, tuple[str, ...], str], tuple[Mention, ...]] = OrderedDict()
 
 
-def _parse(nlp: Language, texts: list[str], ruler_only: bool,
+def _parse(nlp: Language, texts: list[str], components: tuple[str, ...],
            settings: EntitySettings) -> dict[str, tuple[Mention, ...]]:
-    """Mentions of each text: from the cache, else through ``nlp.pipe`` (in batches)."""
+    """Mentions of each text: from the cache, else through ``nlp.pipe`` (in batches) with
+    only ``components`` on."""
     out: dict[str, tuple[Mention, ...]] = {}
     todo: list[str] = []
     for text in texts:
-        hit = _PARSES.get((settings.model, ruler_only, text))
+        hit = _PARSES.get((settings.model, components, text))
         if hit is None:
             todo.append(text)
         else:
-            _PARSES.move_to_end((settings.model, ruler_only, text))
+            _PARSES.move_to_end((settings.model, components, text))
             out[text] = hit
-    disable = entity_disabled(nlp, ruler_only)
+    disable = others(nlp, components)
     for text, doc_ in zip(todo, nlp.pipe(todo, batch_size=settings.batch_size,
                                          disable=disable), strict=True):
         mentions = tuple(Mention(e.start_char, e.end_char, e.label_, e.ent_id_, e.text)
                          for e in doc_.ents)
         out[text] = mentions
         if settings.cache_size:
-            _PARSES[settings.model, ruler_only, text] = mentions
+            _PARSES[settings.model, components, text] = mentions
     while len(_PARSES) > settings.cache_size:
         _PARSES.popitem(last=False)
     return out
@@ -153,18 +217,19 @@ def extract_entities(doc: Document, settings: EntitySettings | None = None) -> l
     """Entity mentions of every block, with character offsets in the block text."""
     settings = settings or EntitySettings()
     nlp = entity_pipeline(settings.model)
-    blocks = [b for b in doc.blocks if (b.text or "").strip()]
-    tabular = [not settings.ner_on_tables and _is_tabular(b) for b in blocks]
-    parsed: dict[bool, dict[str, tuple[Mention, ...]]] = {}
-    for ruler_only in (False, True):
-        # Same-length normalisation keeps offsets: the French tokenizer splits elisions on "'".
-        # A text repeated in the document is parsed once.
-        texts = list(dict.fromkeys(_model_text(b, settings) for b, t in
-                                   zip(blocks, tabular, strict=True) if t == ruler_only))
-        parsed[ruler_only] = _parse(nlp, texts, ruler_only, settings)
+    clues = ruler_clues(settings.model)
+    blocks = [b for b in doc.blocks if _may_hold_mention(b.text or "")]
+    # Same-length normalisation keeps offsets: the French tokenizer splits elisions on "'".
+    texts = [_model_text(b, settings) for b in blocks]
+    runs = [_components(b, text, clues, settings) for b, text in zip(blocks, texts, strict=True)]
+    todo: dict[tuple[str, ...], dict[str, None]] = {}  # a text repeated is parsed once
+    for text, components in zip(texts, runs, strict=True):
+        todo.setdefault(components, {})[text] = None
+    parsed = {components: _parse(nlp, list(found), components, settings)
+              for components, found in todo.items() if components}
     rows: list[dict] = []
-    for block, ruler_only in zip(blocks, tabular, strict=True):
-        for ent in parsed[ruler_only][_model_text(block, settings)]:
+    for block, text, components in zip(blocks, texts, runs, strict=True):
+        for ent in parsed[components][text] if components else ():
             if ent.label == "PER" and not settings.include_persons:
                 continue
             if not _is_mention(ent.text):
@@ -173,6 +238,15 @@ def extract_entities(doc: Document, settings: EntitySettings | None = None) -> l
                          "canonical": _canonical(ent), "start": ent.start,
                          "end": ent.end, "passage_seq": block.seq})
     return rows
+
+
+def _components(block: Block, text: str, clues: RulerClues,
+                settings: EntitySettings) -> tuple[str, ...]:
+    """The entity components to run on a block: the ruler where one of its patterns may
+    match, the NER unless the block is tabular."""
+    ruler = clues.may_match(text)
+    ner = settings.ner_on_tables or not _is_tabular(block)
+    return tuple(name for name, on in zip(ENTITY_COMPONENTS, (ruler, ner), strict=True) if on)
 
 
 def _model_text(block: Block, settings: EntitySettings) -> str:

@@ -6,7 +6,10 @@ name (``canonical``), and the NER labels the rest (PER, ORG, LOC, MISC). Only th
 the NER run (the NER has its own embedding layer; the model's other components, loaded for
 the event rules, are disabled for these calls); blocks go through
 ``nlp.pipe`` in batches, and a block text already parsed in this process (documents share
-templates and paragraphs) is not parsed again.
+templates and paragraphs) is not parsed again. Each block gets only the components that can
+find something in it: none for a text of fewer than two letters (no mention), the ruler
+only where its patterns' tokens are in the text (:class:`RulerClues`), the NER only on
+prose; a component skipped would have added no entity.
 """
 
 from __future__ import annotations
@@ -221,7 +224,9 @@ def extract_entities(doc: Document, settings: EntitySettings | None = None) -> l
     blocks = [b for b in doc.blocks if _may_hold_mention(b.text or "")]
     # Same-length normalisation keeps offsets: the French tokenizer splits elisions on "'".
     texts = [_model_text(b, settings) for b in blocks]
-    runs = [_components(b, text, clues, settings) for b, text in zip(blocks, texts, strict=True)]
+    ruler = {text: clues.may_match(text) for text in texts}
+    runs = [_components(ruler[text], settings.ner_on_tables or not _is_tabular(b))
+            for b, text in zip(blocks, texts, strict=True)]
     todo: dict[tuple[str, ...], dict[str, None]] = {}  # a text repeated is parsed once
     for text, components in zip(texts, runs, strict=True):
         todo.setdefault(components, {})[text] = None
@@ -240,12 +245,9 @@ def extract_entities(doc: Document, settings: EntitySettings | None = None) -> l
     return rows
 
 
-def _components(block: Block, text: str, clues: RulerClues,
-                settings: EntitySettings) -> tuple[str, ...]:
+def _components(ruler: bool, ner: bool) -> tuple[str, ...]:
     """The entity components to run on a block: the ruler where one of its patterns may
     match, the NER unless the block is tabular."""
-    ruler = clues.may_match(text)
-    ner = settings.ner_on_tables or not _is_tabular(block)
     return tuple(name for name, on in zip(ENTITY_COMPONENTS, (ruler, ner), strict=True) if on)
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import OrderedDict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import islice
 from typing import TYPE_CHECKING
@@ -186,55 +187,61 @@ class Mention:
 
 # Parses of block texts already seen in this process: PTSM documents share templates and
 # whole paragraphs, and the model gives the same entities for the same text. Bounded (the
-# oldest entries go first); keyed by model, components run and text.
-_PARSES: OrderedDict[tuple[str, tuple[str, ...], str], tuple[Mention, ...]] = OrderedDict()
+# oldest entries go first); keyed by model, ruler-only and text.
+_PARSES: OrderedDict[tuple[str, bool, str], tuple[Mention, ...]] = OrderedDict()
 
 
-def _parse(nlp: Language, texts: list[str], components: tuple[str, ...],
+def _parse(nlp: Language, texts: list[str], ruler_only: bool,
            settings: EntitySettings) -> dict[str, tuple[Mention, ...]]:
     """Mentions of each text: from the cache, else through ``nlp.pipe`` (in batches) with
-    only ``components`` on."""
+    the components that can find something in it."""
+    clues = ruler_clues(settings.model)
     out: dict[str, tuple[Mention, ...]] = {}
-    todo: list[str] = []
+    todo: dict[tuple[str, ...], list[str]] = {}
     for text in texts:
-        hit = _PARSES.get((settings.model, components, text))
+        hit = _PARSES.get((settings.model, ruler_only, text))
         if hit is None:
-            todo.append(text)
+            todo.setdefault(_components(clues.may_match(text), not ruler_only), []).append(text)
         else:
-            _PARSES.move_to_end((settings.model, components, text))
+            _PARSES.move_to_end((settings.model, ruler_only, text))
             out[text] = hit
-    disable = others(nlp, components)
-    for text, doc_ in zip(todo, nlp.pipe(todo, batch_size=settings.batch_size,
-                                         disable=disable), strict=True):
-        mentions = tuple(Mention(e.start_char, e.end_char, e.label_, e.ent_id_, e.text)
-                         for e in doc_.ents)
-        out[text] = mentions
-        if settings.cache_size:
-            _PARSES[settings.model, components, text] = mentions
+    for components, found in todo.items():
+        for text, mentions in zip(found, _mentions(nlp, found, components, settings),
+                                  strict=True):
+            out[text] = mentions
+            if settings.cache_size:
+                _PARSES[settings.model, ruler_only, text] = mentions
     while len(_PARSES) > settings.cache_size:
         _PARSES.popitem(last=False)
     return out
+
+
+def _mentions(nlp: Language, texts: list[str], components: tuple[str, ...],
+              settings: EntitySettings) -> Iterator[tuple[Mention, ...]]:
+    if not components:
+        return (() for _ in texts)
+    return (tuple(Mention(e.start_char, e.end_char, e.label_, e.ent_id_, e.text)
+                  for e in doc_.ents)
+            for doc_ in nlp.pipe(texts, batch_size=settings.batch_size,
+                                 disable=others(nlp, components)))
 
 
 def extract_entities(doc: Document, settings: EntitySettings | None = None) -> list[dict]:
     """Entity mentions of every block, with character offsets in the block text."""
     settings = settings or EntitySettings()
     nlp = entity_pipeline(settings.model)
-    clues = ruler_clues(settings.model)
     blocks = [b for b in doc.blocks if _may_hold_mention(b.text or "")]
-    # Same-length normalisation keeps offsets: the French tokenizer splits elisions on "'".
-    texts = [_model_text(b, settings) for b in blocks]
-    ruler = {text: clues.may_match(text) for text in texts}
-    runs = [_components(ruler[text], settings.ner_on_tables or not _is_tabular(b))
-            for b, text in zip(blocks, texts, strict=True)]
-    todo: dict[tuple[str, ...], dict[str, None]] = {}  # a text repeated is parsed once
-    for text, components in zip(texts, runs, strict=True):
-        todo.setdefault(components, {})[text] = None
-    parsed = {components: _parse(nlp, list(found), components, settings)
-              for components, found in todo.items() if components}
+    tabular = [not settings.ner_on_tables and _is_tabular(b) for b in blocks]
+    parsed: dict[bool, dict[str, tuple[Mention, ...]]] = {}
+    for ruler_only in (False, True):
+        # Same-length normalisation keeps offsets: the French tokenizer splits elisions on "'".
+        # A text repeated in the document is parsed once.
+        texts = list(dict.fromkeys(_model_text(b, settings) for b, t in
+                                   zip(blocks, tabular, strict=True) if t == ruler_only))
+        parsed[ruler_only] = _parse(nlp, texts, ruler_only, settings)
     rows: list[dict] = []
-    for block, text, components in zip(blocks, texts, runs, strict=True):
-        for ent in parsed[components][text] if components else ():
+    for block, ruler_only in zip(blocks, tabular, strict=True):
+        for ent in parsed[ruler_only][_model_text(block, settings)]:
             if ent.label == "PER" and not settings.include_persons:
                 continue
             if not _is_mention(ent.text):

@@ -94,6 +94,7 @@ def entity_pipeline(model: str = DEFAULT_MODEL) -> Language:
         # The ruler tokenizes its phrases with the components before it: none of them.
         with nlp.select_pipes(enable=ENTITY_COMPONENTS):
             ruler.add_patterns(ruler_patterns())
+    ruler_clues(model)  # loaded with the pipeline (a worker pool's fork server holds both)
     return nlp
 
 
@@ -120,7 +121,7 @@ class RulerClues:
 @loaded_once
 def ruler_clues(model: str = DEFAULT_MODEL) -> RulerClues:
     """The clues of the patterns of :func:`ruler_patterns`, tokenized by ``model``."""
-    nlp = entity_pipeline(model)
+    nlp = load_model(model)
     exact: dict[str, list[str]] = {}
     lower: dict[str, list[str]] = {}
     for entry in ruler_patterns():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from prefect.cache_policies import NO_CACHE, CacheKeyFnPolicy
 from prefect.futures import as_completed
 from prefect.logging import get_logger
 from prefect.runtime import flow_run, task_run
+from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 from prefect.utilities.annotations import quote
 
 from flows.api_server import temporary_server
@@ -302,8 +304,11 @@ def run(settings: Settings) -> RunSummary:
     processes start when the first document is to be read (not for cached results),
     unless the caller started them already (`ptsm run` does, while Prefect starts)."""
     server = temporary_server(settings.prefect_server_log)
-    with worker_processes(settings, preload=MODELS):
+    with worker_processes(settings, preload=MODELS), ExitStack() as stack:
         if server is not None:
+            # heartbeats let a server mark a crashed flow run: the temporary server stops
+            # with the run, and the flow's end waits up to a second for their thread
+            stack.enter_context(temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}))
             server.wait_until_healthy()
             get_logger("ptsm").info("temporary Prefect server %s (its log: %s)",
                                     server.api_url, server.log)

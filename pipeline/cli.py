@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import atexit
 import dataclasses
 import os
 import signal
 import sys
+import threading
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from pipeline.config import (
     DEFAULT_OUT,
@@ -385,5 +387,18 @@ def one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split()) or type(exc).__name__
 
 
+def entry() -> NoReturn:
+    """The `ptsm` command: :func:`main`, then the exit Python would make (threads joined,
+    atexit handlers run: the temporary server stopped, Prefect's last events sent; output
+    flushed) without the interpreter's teardown, which frees a run's heap object by object
+    (~0.5 s) for a process that is ending anyway."""
+    status = main()
+    threading._shutdown()  # type: ignore[attr-defined]  # what Python's exit does first
+    atexit._run_exitfuncs()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()

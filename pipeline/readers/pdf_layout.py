@@ -103,6 +103,10 @@ def group_rows(words: Sequence[Word], settings: LayoutSettings) -> list[list[Wor
     """Cluster words into visual rows (vertical overlap with the row's tallest word)."""
     if len(words) < 2:
         return [list(words)] if words else []
+    first = words[0]
+    top, bottom = first.top, first.bottom
+    if bottom >= top and all(w.top == top and w.bottom == bottom for w in words):
+        return [sorted(words, key=_x0)]  # one line of one font (a table cell's, often)
     rows: list[list[Word]] = []
     ratio = settings.row_overlap
     ref_top = ref_bottom = ref_h = 0.0

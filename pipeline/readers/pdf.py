@@ -340,7 +340,7 @@ def _read_page(page: Any, number: int, settings: PdfSettings) -> PageResult:
             body = _outside(body, tables)  # a table's own columns are no page gutter
             words = _outside(words, tables)
             rows = None
-        body_rows = _body_rows(body, words, rows, settings.layout)
+        body_rows = _body_rows(body, words, rows, body_top, body_bottom, settings.layout)
         gutter = find_gutter(body, width, settings.layout, body_rows)
         if gutter is None:
             found = text_tables(body, number, width, height, settings.tables, settings.layout,
@@ -365,12 +365,23 @@ def _read_page(page: Any, number: int, settings: PdfSettings) -> PageResult:
 
 
 def _body_rows(body: list[Word], words: list[Word], rows: list[list[Word]] | None,
-               layout: LayoutSettings) -> list[list[Word]]:
-    """group_rows of the body words; the page's `rows` (of `words`, None: not made) when
-    the body holds every word (`body` is always a subsequence of `words`)."""
-    if rows is not None and len(body) == len(words):
+               body_top: float, body_bottom: float, layout: LayoutSettings
+               ) -> list[list[Word]]:
+    """group_rows of `body` (page_body of `words`), from the rows of `words` (None: not
+    made) when no row holds words on both sides of a band's edge: group_rows takes words
+    by center, and the body's come in one stretch of that order, so they group alike."""
+    if rows is None:
+        return group_rows(body, layout)
+    if len(body) == len(words):
         return rows
-    return group_rows(body, layout)
+    kept = []
+    for row in rows:
+        inside = sum(1 for w in row if body_top <= (w.top + w.bottom) / 2 <= body_bottom)
+        if inside == len(row):
+            kept.append(row)
+        elif inside:  # a row across a band's edge: group the body on its own
+            return group_rows(body, layout)
+    return kept
 
 
 def _read_ocr_page(ocr: PdfOcr, unusable: PageResult, settings: PdfSettings) -> PageResult:

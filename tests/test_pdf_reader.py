@@ -3,13 +3,14 @@ make_fixtures.py), then the real sample (data/raw/samples/ptsm53-feuille-de-rout
 
 from __future__ import annotations
 
+import random
 import re
 from pathlib import Path
 
 import pytest
 
 from pipeline.readers.errors import ReaderError
-from pipeline.readers.pdf import PdfSettings, read_pdf
+from pipeline.readers.pdf import PdfSettings, _body_rows, read_pdf
 from pipeline.readers.pdf_blocks import (
     BlockSettings,
     furniture_key,
@@ -17,7 +18,14 @@ from pipeline.readers.pdf_blocks import (
     numbered_list_lines,
     toc_entry,
 )
-from pipeline.readers.pdf_layout import Line, join_lines
+from pipeline.readers.pdf_layout import (
+    LayoutSettings,
+    Line,
+    Word,
+    group_rows,
+    join_lines,
+    page_body,
+)
 from schemas.document import Block, Document
 
 FIX = Path(__file__).resolve().parent / "fixtures" / "pdf"
@@ -404,3 +412,35 @@ def test_borderless_table_anchored_on_its_header_row() -> None:
     assert table.rows == [["Étapes", "Porteur", "Échéance"],
                           ["1) Créer un groupe pilote", "ARS", "2021"],
                           ["2) Diffuser", "", "second semestre 2022"]]
+
+
+def test_group_rows_of_one_line_as_the_general_clustering() -> None:
+    """Words on one line of one font (the shortcut: sorted by x0, ties in word order) group
+    as when one word of the line is a little taller (the general clustering)."""
+    settings = LayoutSettings()
+    xs = [300.0, 10.0, 150.0, 10.0, 80.0]
+    line = [Word(f"w{i}", x, x + 20, 100.0, 110.0, 10.0, False) for i, x in enumerate(xs)]
+    taller = [*line[:-1], Word("w4", 80.0, 100.0, 99.99, 110.0, 10.0, False)]
+    assert [[w.text for w in r] for r in group_rows(line, settings)] == \
+        [[w.text for w in r] for r in group_rows(taller, settings)] == \
+        [["w1", "w3", "w4", "w2", "w0"]]
+    # an upside-down box (bottom above top) overlaps nothing: one row per word
+    flipped = [Word(w.text, w.x0, w.x1, 110.0, 100.0, 10.0, False) for w in line]
+    assert len(group_rows(flipped, settings)) == len(flipped)
+
+
+def test_body_rows_from_the_page_rows_as_grouped_alone() -> None:
+    """The body's rows taken from the page's rows are group_rows of the body words."""
+    settings = LayoutSettings()
+    rnd = random.Random(3)
+    for _ in range(300):
+        words = []
+        for i in range(rnd.randint(0, 30)):
+            top = rnd.choice([10.0, 12.0, 50.0, 300.0, 745.0, 748.0, rnd.uniform(0, 790)])
+            size = rnd.choice([8.0, 10.0, 12.0])
+            x = rnd.uniform(0, 500)
+            words.append(Word(f"w{i}", x, x + 30, top, top + size, size, False))
+        body = page_body(words, 60.0, 740.0)
+        rows = group_rows(words, settings)
+        assert _body_rows(body, words, rows, 60.0, 740.0, settings) == \
+            group_rows(body, settings)

@@ -54,6 +54,7 @@ from pipeline.readers.pdf_layout import (
     TableItem,
     Word,
     find_gutter,
+    group_rows,
     layout_page,
     page_body,
     words_from_plumber,
@@ -329,29 +330,58 @@ def _read_page(page: Any, number: int, settings: PdfSettings) -> PageResult:
     body_top = height * settings.header_band
     body_bottom = height * (1 - settings.footer_band)
     body = page_body(words, body_top, body_bottom)
+    rows = None  # group_rows(words), made once for the steps that group the same words
     if not tables and settings.tables.text_tables:
         # a table may start in the running-header band (the first rows of a page)
-        tables = header_tables(words, number, width, height, settings.tables, settings.layout)
-        body = _outside(body, tables)  # a table's own columns are no page gutter
-        words = _outside(words, tables)
-        gutter = find_gutter(body, width, settings.layout)
+        rows = group_rows(words, settings.layout)
+        tables = header_tables(words, number, width, height, settings.tables, settings.layout,
+                               rows)
+        if tables:
+            body = _outside(body, tables)  # a table's own columns are no page gutter
+            words = _outside(words, tables)
+            rows = None
+        body_rows = _body_rows(body, words, rows, body_top, body_bottom, settings.layout)
+        gutter = find_gutter(body, width, settings.layout, body_rows)
         if gutter is None:
-            found = text_tables(body, number, width, height, settings.tables, settings.layout)
+            found = text_tables(body, number, width, height, settings.tables, settings.layout,
+                                body_rows)
             if found:
                 tables += found
                 body = _outside(body, found)
                 words = _outside(words, found)
+                rows = None
                 gutter = find_gutter(body, width, settings.layout)
     else:
         gutter = find_gutter(body, width, settings.layout)
     result.tables = tables
     items = [TableItem(i, *_xyxy(t.bbox)) for i, t in enumerate(tables)]
-    result.items = layout_page(words, items, gutter, page=number, settings=settings.layout)
+    result.items = layout_page(words, items, gutter, page=number, settings=settings.layout,
+                               rows=rows)
     for it in result.items:
         if isinstance(it, Line):
             mid = (it.top + it.bottom) / 2
             it.band = "top" if mid < body_top else "bottom" if mid > body_bottom else ""
     return result
+
+
+def _body_rows(body: list[Word], words: list[Word], rows: list[list[Word]] | None,
+               body_top: float, body_bottom: float, layout: LayoutSettings
+               ) -> list[list[Word]]:
+    """group_rows of `body` (page_body of `words`), from the rows of `words` (None: not
+    made) when no row holds words on both sides of a band's edge: group_rows takes words
+    by center, and the body's come in one stretch of that order, so they group alike."""
+    if rows is None:
+        return group_rows(body, layout)
+    if len(body) == len(words):
+        return rows
+    kept = []
+    for row in rows:
+        inside = sum(1 for w in row if body_top <= (w.top + w.bottom) / 2 <= body_bottom)
+        if inside == len(row):
+            kept.append(row)
+        elif inside:  # a row across a band's edge: group the body on its own
+            return group_rows(body, layout)
+    return kept
 
 
 def _read_ocr_page(ocr: PdfOcr, unusable: PageResult, settings: PdfSettings) -> PageResult:

@@ -103,6 +103,10 @@ def group_rows(words: Sequence[Word], settings: LayoutSettings) -> list[list[Wor
     """Cluster words into visual rows (vertical overlap with the row's tallest word)."""
     if len(words) < 2:
         return [list(words)] if words else []
+    first = words[0]
+    top, bottom = first.top, first.bottom
+    if bottom >= top and all(w.top == top and w.bottom == bottom for w in words):
+        return [sorted(words, key=_x0)]  # one line of one font (a table cell's, often)
     rows: list[list[Word]] = []
     ratio = settings.row_overlap
     ref_top = ref_bottom = ref_h = 0.0
@@ -215,9 +219,12 @@ def _main_size(words: Sequence[Word]) -> float:
 
 
 def lines_from_words(words: Sequence[Word], settings: LayoutSettings, page: int = 0,
-                     column: int = 0) -> list[Line]:
-    """Visual lines (top to bottom) of a set of words from one column."""
-    return [row_to_line(r, settings, page, column) for r in group_rows(words, settings)]
+                     column: int = 0, rows: list[list[Word]] | None = None) -> list[Line]:
+    """Visual lines (top to bottom) of a set of words from one column (`rows`: their
+    group_rows, when already made)."""
+    if rows is None:
+        rows = group_rows(words, settings)
+    return [row_to_line(r, settings, page, column) for r in rows]
 
 
 @dataclass
@@ -226,8 +233,10 @@ class Gutter:
     x1: float
 
 
-def find_gutter(words: Sequence[Word], width: float, settings: LayoutSettings) -> Gutter | None:
-    """An empty vertical band between two columns of body text, or None.
+def find_gutter(words: Sequence[Word], width: float, settings: LayoutSettings,
+                rows: list[list[Word]] | None = None) -> Gutter | None:
+    """An empty vertical band between two columns of body text, or None (`rows`: the
+    words' group_rows, when already made).
 
     For each x (1 pt steps) the rows with a word over it are counted; the gutter is the
     widest run inside `gutter_zone` crossed by few rows (full-width titles may cross it).
@@ -237,7 +246,8 @@ def find_gutter(words: Sequence[Word], width: float, settings: LayoutSettings) -
     if len(words) < 2 * settings.column_min_lines:
         return None
     n = int(width) + 2
-    rows = group_rows(words, settings)
+    if rows is None:
+        rows = group_rows(words, settings)
     cover = _row_cover(rows, n)
     lo, hi = int(width * settings.gutter_zone[0]), int(width * settings.gutter_zone[1])
     if hi <= lo:
@@ -303,18 +313,19 @@ def page_body(words: Sequence[Word], body_top: float, body_bottom: float) -> lis
 
 
 def layout_page(words: Sequence[Word], tables: Sequence[TableItem], gutter: Gutter | None, *,
-                page: int, settings: LayoutSettings) -> list[Line | TableItem]:
+                page: int, settings: LayoutSettings,
+                rows: list[list[Word]] | None = None) -> list[Line | TableItem]:
     """Lines and tables of one page in reading order.
 
     `gutter`: find_gutter of the page's body words (:func:`page_body`: words inside the
     header/footer bands are kept, furniture is decided across pages, but do not take part
     in gutter detection). On a two-column page, items crossing the gutter (titles, wide
     tables) split the page into bands; each band is read left column first, then right
-    column.
+    column. `rows`: group_rows of `words`, when already made.
     """
     items: list[Line | TableItem] = []
     if gutter is None:
-        items.extend(lines_from_words(words, settings, page))
+        items.extend(lines_from_words(words, settings, page, rows=rows))
         items.extend(tables)
         items.sort(key=_top_then_x0)
         _mark_columns_right(items)

@@ -186,7 +186,8 @@ def _segments(row: Sequence[Word], gap: float) -> list[list[Word]]:
 
 
 def header_tables(words: Sequence[Word], page_no: int, width: float, height: float,
-                  settings: TableSettings, layout: LayoutSettings) -> list[TableData]:
+                  settings: TableSettings, layout: LayoutSettings,
+                  rows: list[list[Word]] | None = None) -> list[TableData]:
     """Tables without ruling lines anchored on their header row.
 
     A header is a visual row cut into at least `header_min_cols` cells by gaps wider than
@@ -196,7 +197,8 @@ def header_tables(words: Sequence[Word], page_no: int, width: float, height: flo
     the column whose start is at or left of it. A vertical gap wider than `header_row_gap`
     × font size starts a new table row; wrapped lines stay in their cells.
     """
-    rows = group_rows(words, layout)
+    if rows is None:
+        rows = group_rows(words, layout)
     segs = [_segments(row, settings.header_col_gap) for row in rows]
     out: list[TableData] = []
     i = 0
@@ -293,7 +295,8 @@ def _header_grid(rows: list[list[Word]], starts: Sequence[float],
 
 
 def text_tables(words: Sequence[Word], page_no: int, width: float, height: float,
-                settings: TableSettings, layout: LayoutSettings) -> list[TableData]:
+                settings: TableSettings, layout: LayoutSettings,
+                rows: list[list[Word]] | None = None) -> list[TableData]:
     """Grids of text aligned in columns without ruling lines (a text-alignment strategy).
 
     A grid is a run of consecutive rows, each cut into at least two segments by wide gaps,
@@ -301,7 +304,8 @@ def text_tables(words: Sequence[Word], page_no: int, width: float, height: float
     A single-segment row inside the run, close below a grid row, continues its cells. Runs
     shorter than `text_min_rows` or with a column mostly empty are ordinary text.
     """
-    rows = group_rows(words, layout)
+    if rows is None:
+        rows = group_rows(words, layout)
     cut = [_segments(row, settings.text_col_gap) for row in rows]
     out: list[TableData] = []
     i = 0

@@ -71,10 +71,12 @@ def start_reading_early(settings: Settings, sources: list[Source],
     the flow asks for results (:func:`flows.worker_pool.in_worker_process`)."""
     from flows.worker_pool import start_early
 
+    # imported here, not in the thread: two threads importing overlapping modules at once
+    # (this one and the caller importing Prefect) may meet a half-initialised module
+    from pipeline.stages import process_stage
+
     def start() -> None:
         try:
-            from pipeline.stages import process_stage
-
             docs = ingest_local(settings, sources) if ingested is None else ingested
             early = to_read_early(settings, docs)
             if early:

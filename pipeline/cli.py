@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import atexit
+import contextlib
 import dataclasses
 import os
 import signal
@@ -395,8 +396,9 @@ def entry() -> NoReturn:
     status = main()
     threading._shutdown()  # type: ignore[attr-defined]  # what Python's exit does first
     atexit._run_exitfuncs()
-    sys.stdout.flush()
-    sys.stderr.flush()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a closed pipe (`ptsm run | head`)
+            stream.flush()
     os._exit(status)
 
 

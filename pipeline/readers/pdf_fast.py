@@ -114,8 +114,8 @@ class FastPdf:
         if number > len(self.doc):
             return PageCheck(False, "page count differs")
         page = pdfium_c.FPDF_LoadPage(self.doc, number - 1)
-        if not page:
-            raise pdfium.PdfiumError("Failed to load page.")
+        if not page:  # pdfplumber may still read it (or say why not)
+            return PageCheck(False, "PDFium could not load the page")
         self.open_pages[id(page)] = page
         try:
             check = inspect_page(page, self.settings)

@@ -14,6 +14,7 @@ import ctypes
 import hashlib
 import logging
 import os
+import platform
 import shutil
 import subprocess
 import sys
@@ -83,11 +84,13 @@ def native() -> ctypes.CDLL | None:
     if os.environ.get("PTSM_PDFIUM_BULK") == "python":
         return None
     source = SOURCE.read_bytes()
-    tag = hashlib.sha256(source + sys.platform.encode() + " ".join(_CFLAGS).encode()
+    compiler = shutil.which(os.environ.get("CC", "cc")) or shutil.which("gcc")
+    # a cache folder may be shared by machines of other architectures or compilers
+    tag = hashlib.sha256(b"\0".join([source, sys.platform.encode(), platform.machine().encode(),
+                                      str(compiler).encode(), " ".join(_CFLAGS).encode()])
                          ).hexdigest()[:16]
     target = _cache_dir() / f"pdfium_bulk-{tag}.so"
     if not target.exists():
-        compiler = shutil.which(os.environ.get("CC", "cc")) or shutil.which("gcc")
         if compiler is None:
             log.info("no C compiler: PDFium pages are read call by call")
             return None
@@ -102,7 +105,11 @@ def native() -> ctypes.CDLL | None:
             log.warning("cannot compile %s (%s): PDFium pages are read call by call",
                         SOURCE.name, exc)
             return None
-    lib = ctypes.CDLL(str(target))
+    try:
+        lib = ctypes.CDLL(str(target))
+    except OSError as exc:  # e.g. a cache folder mounted noexec
+        log.warning("cannot load %s (%s): PDFium pages are read call by call", target, exc)
+        return None
     vp, i32, f64 = ctypes.c_void_p, ctypes.c_int, ctypes.c_double
     lib.ptsm_chars.argtypes = [vp, vp, i32] + [vp] * 9
     lib.ptsm_chars.restype = i32

@@ -65,10 +65,11 @@ def ingest_local(settings: Settings, sources: list[Source]) -> list[Ingested | N
 
 
 def start_reading_early(settings: Settings, sources: list[Source],
-                        ingested: list[Ingested | None] | None = None) -> threading.Thread:
-    """In a thread: ingest the local `sources` (unless `ingested` already), start the
-    worker processes and hand them the documents without a cached result. Join it before
-    the flow asks for results (:func:`flows.worker_pool.in_worker_process`)."""
+                        to_read: list[Ingested] | None = None) -> threading.Thread:
+    """In a thread: ingest the local `sources` and pick those without a cached result
+    (unless the caller did: `to_read`, :func:`to_read_early`), start the worker processes
+    and hand them these documents. Join it before the flow asks for results
+    (:func:`flows.worker_pool.in_worker_process`)."""
     from flows.worker_pool import start_early
 
     # imported here, not in the thread: two threads importing overlapping modules at once
@@ -77,8 +78,8 @@ def start_reading_early(settings: Settings, sources: list[Source],
 
     def start() -> None:
         try:
-            docs = ingest_local(settings, sources) if ingested is None else ingested
-            early = to_read_early(settings, docs)
+            early = (to_read_early(settings, ingest_local(settings, sources))
+                     if to_read is None else to_read)
             if early:
                 print(f"reading {len(early)} document{'s' * (len(early) > 1)} while Prefect "
                       "starts", file=sys.stderr)

@@ -74,16 +74,14 @@ def _context(preload: str | None) -> multiprocessing.context.BaseContext:
 
 
 @contextmanager
-def worker_processes(settings: Settings, preload: str | None = None,
-                     start_now: bool = False) -> Iterator[None]:
+def worker_processes(settings: Settings, preload: str | None = None) -> Iterator[None]:
     """With `--task-runner process`, a pool of `settings.workers` processes for the run's
-    CPU-bound calls (:func:`in_worker_process`), all started at the first call (or at once
-    with `start_now`, when the run already knows it has documents to read), each with the
-    module `preload` imported (loaded once in the fork server, or by the worker itself).
-    Inside a run that already has worker processes, those are used. Readers and spaCy are
-    CPU-bound Python: threads would share one core. Prefect's own ProcessPoolTaskRunner
-    would also move each task's orchestration, cache lookup and result into the pool,
-    which costs more than reading a small document."""
+    CPU-bound calls (:func:`in_worker_process`), all started at the first call (which
+    waits for the fork server to import `preload`: loaded once there, or by each worker
+    without a fork server). Inside a run that already has worker processes, those are
+    used. Readers and spaCy are CPU-bound Python: threads would share one core. Prefect's
+    own ProcessPoolTaskRunner would also move each task's orchestration, cache lookup and
+    result into the pool, which costs more than reading a small document."""
     if settings.task_runner != "process" or _POOL:
         yield
         return
@@ -97,8 +95,6 @@ def worker_processes(settings: Settings, preload: str | None = None,
         return executor
 
     pool = _Pool(start)
-    if start_now:
-        pool.get()
     _POOL.append(pool)
     try:
         yield

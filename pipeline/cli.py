@@ -206,12 +206,13 @@ def cmd_run(args: argparse.Namespace) -> int:
 
         # the worker processes load their models, then read the local documents that
         # have no cached result, while Prefect is imported and its server starts
-        to_read = len(local_sources) if local is None else len(to_read_early(settings, local))
-        with worker_processes(_pool_settings(settings, sources, to_read), preload=MODELS):
-            early = start_reading_early(settings, local_sources, local)
+        to_read = None if local is None else to_read_early(settings, local)
+        n_to_read = len(local_sources) if to_read is None else len(to_read)
+        with worker_processes(_pool_settings(settings, sources, n_to_read), preload=MODELS):
+            reading = start_reading_early(settings, local_sources, to_read)
             from flows.run_flow import run
 
-            early.join()
+            reading.join()
             summary = run(settings)
     print()
     print(f"ptsm run {summary.run_id}")

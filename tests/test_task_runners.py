@@ -12,7 +12,7 @@ from conftest import ROOT, Run, run_cli
 
 from flows.api_server import profile_api_url, temporary_server
 from flows.runners import task_runner_for
-from flows.worker_pool import WorkerCrashed, in_worker_process, worker_processes
+from flows.worker_pool import MODELS, WorkerCrashed, in_worker_process, worker_processes
 from pipeline.config import Settings
 from pipeline.ingest.raw_store import Ingested
 from pipeline.stages import crashed
@@ -97,6 +97,14 @@ def test_the_worker_processes_start_with_the_models_loaded_once(tmp_path: Path) 
     pairs = eval(out.stdout.strip())  # [(loaded_in, worker pid), ...]
     assert len({loaded for loaded, _ in pairs}) == 1  # one load for all the workers
     assert all(loaded != worker for loaded, worker in pairs)  # not in the workers
+
+
+def test_the_workers_models_are_out_of_the_garbage_collectors_reach() -> None:
+    """The models loaded before the fork are frozen: a worker's collections skip them."""
+    import gc
+
+    with worker_processes(Settings(task_runner="process", workers=1), preload=MODELS):
+        assert in_worker_process(gc.get_freeze_count) > 100_000
 
 
 def test_a_dead_worker_process_is_reported_and_replaced() -> None:

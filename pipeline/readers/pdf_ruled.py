@@ -63,36 +63,35 @@ def _cells_in_c(v: list[Edge], h: list[Edge], settings: TableSettings
     leaves to Python)."""
     lib = native()
     assert lib is not None
-    va = np.fromiter(chain.from_iterable(v), np.float64, 5 * len(v))
-    ha = np.fromiter(chain.from_iterable(h), np.float64, 5 * len(h))
-    s = settings
-    tol = np.array([s.edge_min_length_prefilter,
-                    s.snap_x_tolerance > 0 or s.snap_y_tolerance > 0,
-                    s.snap_x_tolerance, s.snap_y_tolerance, s.join_x_tolerance,
-                    s.join_y_tolerance, s.edge_min_length, s.intersection_x_tolerance,
-                    s.intersection_y_tolerance], np.float64)
-    n_tables = np.zeros(1, np.int32)
+    tol = _tolerances(settings)
+    given = np.fromiter(chain(tol, chain.from_iterable(v), chain.from_iterable(h)),
+                        np.float64, len(tol) + 5 * (len(v) + len(h)))
     room = 4 * (len(v) + len(h)) + 16
     while True:
-        cells = np.empty((room, 4), np.float64)
-        sizes = np.empty(room, np.int32)
-        got = lib.ptsm_ruled_cells(len(v), address(va), len(h), address(ha), address(tol),
-                                   _COMPENSATED_SUM, room, address(cells), address(sizes),
-                                   address(n_tables))
-        if got < 0:
-            return None
+        out = np.empty(5 * room, np.float64)  # cells, then the tables' sizes
+        got = lib.ptsm_ruled_cells(len(v), len(h), address(given), _COMPENSATED_SUM, room,
+                                   address(out))
         if got <= room:
             break
         room = got
-    if not got:
-        return []
-    flat = list(map(tuple, cells[:got].tolist()))
+    if got <= 0:
+        return None if got < 0 else []
+    cells = list(zip(*[iter(out[:4 * got].tolist())] * 4, strict=True))  # 4 by 4
     tables = []
     start = 0
-    for size in sizes[:n_tables[0]].tolist():
-        tables.append(flat[start:start + size])
-        start += size
+    for size in out[4 * room:4 * room + got // 2].tolist():
+        tables.append(cells[start:start + int(size)])
+        start += int(size)
+        if start == got:
+            break
     return tables
+
+
+def _tolerances(s: TableSettings) -> tuple[float, ...]:
+    """The settings ``ptsm_ruled_cells`` reads, in its order (T_*)."""
+    return (s.edge_min_length_prefilter, s.snap_x_tolerance > 0 or s.snap_y_tolerance > 0,
+            s.snap_x_tolerance, s.snap_y_tolerance, s.join_x_tolerance, s.join_y_tolerance,
+            s.edge_min_length, s.intersection_x_tolerance, s.intersection_y_tolerance)
 
 
 def find_cells_in_python(v: list[Edge], h: list[Edge], settings: TableSettings

@@ -321,10 +321,10 @@ static void sort_by(int n, const double *key, int stride, int32_t *order, int32_
 
 /* pdf_ruled._snap: the n edges (in place) clustered by their `key` value (sorted values
  * chained within `tolerance`), ordered by cluster (stable), each moved by its cluster's
- * average (Python's sum: compensated from Python 3.12) minus its own value. ints: 3n. */
+ * average (Python's sum: compensated from Python 3.12) minus its own value. ints: 3n + 1. */
 static void snap_edges(int n, double *e, double *copy, int key, int other, double tolerance,
                        int compensated, int32_t *ints) {
-    int32_t *order = ints, *tmp = ints + n, *cluster = ints + 2 * n;
+    int32_t *order = ints, *tmp = ints + n, *cluster = ints + 2 * n + 1;
     if (n == 0)
         return;
     for (int i = 0; i < n; i++)
@@ -450,17 +450,17 @@ static int negative_zero(int n, const double *e, int key) {
 
 #define WORDS(count) (((count) + 63) / 64)
 
-/* The cells of the tables framed by the nv vertical and nh horizontal edges (`tol`: the
- * T_* settings, T_SNAP not 0 to snap), as pdf_ruled.find_cells_of_lines finds them: the
- * tables of two cells or more, top to bottom, their cells (x0 top x1 bottom) one table
- * after the other into `cells`, the tables' sizes into `sizes`, their count into
- * `n_tables`. Returns the number of cells, which may exceed max_cells (then nothing is
- * written: call again with room for all), or -1 when an edge is not finite, a point is at
- * -0.0 (Python's dict keeps the sign seen first there) or memory runs out: the Python steps
- * then decide. */
-int ptsm_ruled_cells(int nv, const double *v_in, int nh, const double *h_in,
-                     const double *tol, int compensated, int max_cells, double *cells,
-                     int32_t *sizes, int32_t *n_tables) {
+/* The cells of the tables framed by the nv vertical and nh horizontal edges, as
+ * pdf_ruled.find_cells_of_lines finds them. `in`: the T_* settings (T_SNAP not 0: snap),
+ * then the vertical edges, then the horizontal ones. Writes the tables of two cells or
+ * more, top to bottom: their cells (x0 top x1 bottom) one table after the other from
+ * out[0], their sizes from out[4 * room]. Returns the number of cells, which may exceed
+ * room (then nothing is written: call again with room for all), or -1 when an edge is not
+ * finite, a point is at -0.0 (Python's dict keeps the sign seen first there) or memory
+ * runs out: the Python steps then decide. */
+int ptsm_ruled_cells(int nv, int nh, const double *in, int compensated, int room,
+                     double *out) {
+    const double *tol = in, *v_in = in + T_INTERSECT_Y + 1, *h_in = v_in + E_SIZE * nv;
     int result = -1;
     size_t nn = (size_t)(nv > nh ? nv : nh) + 1;
     double *v = malloc(sizeof(double) * E_SIZE * 2 * nn);
@@ -470,7 +470,6 @@ int ptsm_ruled_cells(int nv, const double *v_in, int nh, const double *h_in,
     int32_t *grid = NULL, *pt = NULL;
     uint64_t *masks = NULL;
     double *found = NULL;
-    *n_tables = 0;
     if (!v || !h || !values || !ints)
         goto done;
     for (int k = 0; k < E_SIZE * nv; k++)
@@ -668,20 +667,20 @@ int ptsm_ruled_cells(int nv, const double *v_in, int nh, const double *h_in,
         order[t] = t;
         total += t_size[t] > 1 ? t_size[t] : 0;
     }
-    if (total > max_cells) {
+    if (total > room) {
         result = total;
         goto done;
     }
     sort_by(n_tab, t_key + 1, 2, order, rest);
     sort_by(n_tab, t_key, 2, order, rest);
-    int written = 0;
+    int written = 0, kept = 0;
     for (int k = 0; k < n_tab; k++) {
         int t = order[k];
         if (t_size[t] < 2)
             continue;
         for (int i = t_start[t]; i < t_start[t] + t_size[t]; i++)
-            memcpy(cells + 4 * written++, found + 4 * member[i], sizeof(double) * 4);
-        sizes[(*n_tables)++] = t_size[t];
+            memcpy(out + 4 * written++, found + 4 * member[i], sizeof(double) * 4);
+        out[4 * (size_t)room + kept++] = t_size[t];
     }
     result = written;
 done:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pdfplumber
 import pytest
-from pdfplumber.table import TableSettings
+from pdfplumber.table import Table, TableSettings
 
 from pipeline.readers.pdf import PdfSettings
 from pipeline.readers.pdf_fast import FastPage, FastPdf
@@ -19,6 +19,7 @@ from pipeline.readers.pdf_ruled import (
     find_cells_in_python,
     find_cells_of_lines,
 )
+from pipeline.readers.pdf_tables import _table_rows
 from pipeline.readers.pdfium_bulk import native
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -193,3 +194,15 @@ def test_find_cells_of_edge_dicts() -> None:
     with pdfplumber.open(ROOT / "tests" / "fixtures" / "pdf" / "table_continued.pdf") as pdf:
         edges = pdf.pages[0].edges
     assert find_cells(edges, RULED) == find_cells_in_python(*_split(edges), RULED) != []
+
+
+def test_table_rows_are_pdfplumbers() -> None:
+    """ruled_tables' rows of a table's cells are pdfplumber's ``Table.rows``."""
+    rnd = random.Random(5)
+    tables = [t for k in range(300) for t in find_cells_in_python(
+        *_random_edges(rnd, 0.5 * (k % 2)), SETTINGS[k % len(SETTINGS)])]
+    tables.append([(0.0, 0.0, 10.0, 5.0), (0.0, 0.0, 20.0, 5.0), (10.0, 0.0, 20.0, 5.0)])
+    assert len(tables) > 100
+    for cells in tables:
+        expected = [row.cells for row in Table(None, cells).rows]  # type: ignore[arg-type]
+        assert _table_rows(cells, sorted({c[0] for c in cells})) == expected

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import functools
 import math
+import operator
 import random
+import sys
+from collections.abc import Iterable
 from pathlib import Path
 
 import pdfplumber
 import pytest
 from pdfplumber.table import Table, TableSettings
 
+from pipeline.readers import pdf_ruled
 from pipeline.readers.pdf import PdfSettings
 from pipeline.readers.pdf_fast import FastPage, FastPdf
 from pipeline.readers.pdf_ruled import (
@@ -206,3 +211,31 @@ def test_table_rows_are_pdfplumbers() -> None:
     for cells in tables:
         expected = [row.cells for row in Table(None, cells).rows]  # type: ignore[arg-type]
         assert _table_rows(cells, sorted({c[0] for c in cells})) == expected
+
+
+def _neumaier_sum(values: Iterable[float]) -> float:
+    """CPython 3.12+'s sum of floats from the int 0: the first added plainly, the others
+    with Neumaier's compensation, added at the end when not 0 and finite."""
+    items = iter(values)
+    total, c = 0 + next(items), 0.0
+    for x in items:
+        t = total + x
+        c += (total - t) + x if abs(total) >= abs(x) else (x - t) + total
+        total = t
+    return total + c if c and math.isfinite(c) else total
+
+
+@pytest.mark.parametrize("compensated", [False, True])
+def test_snapping_sums_as_this_python(compensated: bool, monkeypatch: pytest.MonkeyPatch
+                                      ) -> None:
+    """The cluster averages round as Python's sum, plain (up to 3.11) or compensated."""
+    if compensated != (sys.version_info >= (3, 12)):  # the other Python's sum, emulated
+        monkeypatch.setattr(pdf_ruled, "_COMPENSATED_SUM", int(compensated))
+        if compensated:
+            monkeypatch.setattr(pdf_ruled, "sum", _neumaier_sum, raising=False)
+        else:
+            monkeypatch.setattr(pdf_ruled, "sum", lambda values: functools.reduce(
+                operator.add, values, 0), raising=False)
+    rnd = random.Random(3)
+    for k in range(300):
+        _same(*_random_edges(rnd, 0.0), SETTINGS[(k % 2) * 2])

@@ -32,7 +32,7 @@ PDFS = sorted([*(ROOT / "tests" / "fixtures").rglob("*.pdf"),
                *(ROOT / "data" / "raw" / "samples").glob("*.pdf")])
 RULED = TableSettings.resolve(PdfSettings().tables.ruled)
 
-pytestmark = pytest.mark.skipif(native() is None, reason="no C compiler")
+needs_c = pytest.mark.skipif(native() is None, reason="no C compiler")
 
 
 def _same(v: list[Edge], h: list[Edge], settings: TableSettings = RULED) -> list:
@@ -55,6 +55,7 @@ def _split(edges: list[dict]) -> tuple[list[Edge], list[Edge]]:
     return v, h
 
 
+@needs_c
 def test_fixture_pages() -> None:
     """Every page of the repository's PDFs: PDFium's edges where the fast path reads the
     page, pdfplumber's elsewhere."""
@@ -127,6 +128,7 @@ SETTINGS = [RULED] + [TableSettings.resolve({
 )]
 
 
+@needs_c
 @pytest.mark.parametrize("grid", [0.0, 0.5, 1.0])
 def test_random_edges(grid: float) -> None:
     rnd = random.Random(int(grid * 10) + 11)
@@ -147,6 +149,7 @@ def _grid(n: int, pieces: int = 1, step: float = 10.0) -> tuple[list[Edge], list
     return v, h
 
 
+@needs_c
 def test_degenerate_edges() -> None:
     one_v, one_h = [[10.0, 0.0, 10.0, 100.0, 100.0]], [[0.0, 50.0, 100.0, 50.0, 100.0]]
     assert _same([], []) == _same(one_v, []) == _same([], one_h) == []
@@ -168,6 +171,7 @@ def test_degenerate_edges() -> None:
            [6.0, 0.0, 6.0, 20.0, 20.0], [40.0, 0.0, 40.0, 20.0, 20.0]], two[1])
 
 
+@needs_c
 def test_many_edges_on_a_line_and_many_cells() -> None:
     """More than 64 edges on one line (masks of several words); more cells than the first
     room for them (a second call)."""
@@ -177,6 +181,7 @@ def test_many_edges_on_a_line_and_many_cells() -> None:
     assert len(_same(v, h)[0]) == 39 * 39
 
 
+@needs_c
 def test_cases_left_to_python() -> None:
     """A point at -0.0 or an edge not finite: C declines, the Python steps answer."""
     v = [[-0.0, 0.0, -0.0, 20.0, 20.0], [30.0, 0.0, 30.0, 20.0, 20.0],
@@ -194,6 +199,7 @@ def test_cases_left_to_python() -> None:
         assert find_cells_of_lines(v2, h, RULED) == find_cells_in_python(v2, h, RULED)
 
 
+@needs_c
 def test_find_cells_of_edge_dicts() -> None:
     """find_cells (pdfplumber's edge dicts) goes the same way."""
     with pdfplumber.open(ROOT / "tests" / "fixtures" / "pdf" / "table_continued.pdf") as pdf:
@@ -225,6 +231,7 @@ def _neumaier_sum(values: Iterable[float]) -> float:
     return total + c if c and math.isfinite(c) else total
 
 
+@needs_c
 @pytest.mark.parametrize("compensated", [False, True])
 def test_snapping_sums_as_this_python(compensated: bool, monkeypatch: pytest.MonkeyPatch
                                       ) -> None:

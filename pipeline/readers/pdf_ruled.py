@@ -7,17 +7,22 @@ tables — with the same float arithmetic, so the same tables come out, but edge
 lists instead of dicts rebuilt at every step, intersections are found with numpy and an
 intersection's edges are a bitmask. The page's edges come as pdfplumber edge dicts
 (:func:`find_cells`) or already split into vertical and horizontal lists
-(:func:`find_cells_of_lines`).
+(:func:`find_cells_of_lines`). The same steps run in C (``ptsm_ruled_cells`` in
+``pdfium_bulk.c``) when it is compiled; these Python steps are the reference and the
+fallback.
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
-from itertools import groupby
+from itertools import chain, groupby
 from typing import Any
 
 import numpy as np
 from pdfplumber.table import TableSettings
+
+from pipeline.readers.pdfium_bulk import address, native
 
 X0, TOP, X1, BOTTOM, LENGTH = range(5)  # an edge: [x0, top, x1, bottom, width or height]
 Edge = list[float]
@@ -36,7 +41,62 @@ def find_cells(edges: Sequence[dict[str, Any]], settings: TableSettings) -> list
 
 def find_cells_of_lines(v: list[Edge], h: list[Edge], settings: TableSettings
                         ) -> list[list[Cell]]:
-    """:func:`find_cells` of the vertical and horizontal edges (not changed)."""
+    """:func:`find_cells` of the vertical and horizontal edges (not changed): in C when it
+    is compiled, else (or when C leaves the case to Python) in Python."""
+    if not v or not h:  # no intersection, no cell
+        return []
+    if native() is not None:
+        tables = _cells_in_c(v, h, settings)
+        if tables is not None:
+            return tables
+    return find_cells_in_python(v, h, settings)
+
+
+# Python's sum of floats is compensated (Neumaier) from 3.12 on; the snapping averages
+# must round as the Python steps do
+_COMPENSATED_SUM = int(sys.version_info >= (3, 12))
+
+
+def _cells_in_c(v: list[Edge], h: list[Edge], settings: TableSettings
+                ) -> list[list[Cell]] | None:
+    """:func:`find_cells_in_python`'s tables from ``ptsm_ruled_cells`` (None: a case it
+    leaves to Python)."""
+    lib = native()
+    assert lib is not None
+    tol = _tolerances(settings)
+    given = np.fromiter(chain(tol, chain.from_iterable(v), chain.from_iterable(h)),
+                        np.float64, len(tol) + 5 * (len(v) + len(h)))
+    room = 4 * (len(v) + len(h)) + 16
+    while True:
+        out = np.empty(5 * room, np.float64)  # cells, then the tables' sizes
+        got = lib.ptsm_ruled_cells(len(v), len(h), address(given), _COMPENSATED_SUM, room,
+                                   address(out))
+        if got <= room:
+            break
+        room = got
+    if got <= 0:
+        return None if got < 0 else []
+    cells = list(zip(*[iter(out[:4 * got].tolist())] * 4, strict=True))  # 4 by 4
+    tables = []
+    start = 0
+    for size in out[4 * room:4 * room + got // 2].tolist():
+        tables.append(cells[start:start + int(size)])
+        start += int(size)
+        if start == got:
+            break
+    return tables
+
+
+def _tolerances(s: TableSettings) -> tuple[float, ...]:
+    """The settings ``ptsm_ruled_cells`` reads, in its order (T_*)."""
+    return (s.edge_min_length_prefilter, s.snap_x_tolerance > 0 or s.snap_y_tolerance > 0,
+            s.snap_x_tolerance, s.snap_y_tolerance, s.join_x_tolerance, s.join_y_tolerance,
+            s.edge_min_length, s.intersection_x_tolerance, s.intersection_y_tolerance)
+
+
+def find_cells_in_python(v: list[Edge], h: list[Edge], settings: TableSettings
+                         ) -> list[list[Cell]]:
+    """The Python steps of :func:`find_cells_of_lines`."""
     pre = settings.edge_min_length_prefilter
     v = [e for e in v if e[LENGTH] >= pre]
     h = [e for e in h if e[LENGTH] >= pre]

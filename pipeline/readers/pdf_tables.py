@@ -13,7 +13,6 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from itertools import groupby
 from operator import attrgetter, itemgetter
 from typing import Any
 
@@ -107,18 +106,21 @@ def _centers(page: Any, words: Sequence[Word]) -> tuple[np.ndarray, np.ndarray]:
     return (x0 + x1) / 2, (top + bottom) / 2
 
 
-def _table_rows(cells: Sequence[Cell]) -> list[list[Cell | None]]:
+def _table_rows(cells: Sequence[Cell], xs: Sequence[float]) -> list[list[Cell | None]]:
     """pdfplumber's ``Table.rows`` (the cells of each row, None where a row has no cell at
-    a column's x0), without its Row objects."""
-    xs = sorted({c[0] for c in cells})
-    rows = []
-    for _, row_cells in groupby(sorted(cells, key=_TOP_X0), _TOP):
-        at = {c[0]: c for c in row_cells}
-        rows.append([at.get(x) for x in xs])
+    a column's x0; `xs`: the cells' distinct x0, sorted), without its Row objects."""
+    column = {x: k for k, x in enumerate(xs)}
+    rows: list[list[Cell | None]] = []
+    top = row = None
+    for c in sorted(cells, key=_TOP_X0):
+        if row is None or c[1] != top:  # a row: cells of one top (as itertools.groupby)
+            top, row = c[1], [None] * len(xs)
+            rows.append(row)
+        row[column[c[0]]] = c  # the last cell at an x0 wins (as a dict)
     return rows
 
 
-_TOP_X0, _TOP = itemgetter(1, 0), itemgetter(1)
+_X0, _TOP_X0 = itemgetter(0), itemgetter(1, 0)
 
 
 def _inside(cx: np.ndarray, cy: np.ndarray, bbox: Sequence[float]) -> np.ndarray:
@@ -151,12 +153,13 @@ def ruled_tables(page: Any, words: Sequence[Word], page_no: int, settings: Table
         return out
     cx, cy = _centers(page, words)
     for t in found:
-        col_x = sorted({round(x, 1) for x in {c[0] for c in t.cells}})
+        x0s = set(map(_X0, t.cells))
+        col_x = sorted({round(x, 1) for x in x0s})
         if len(col_x) < settings.min_cols:
             continue
         bbox = tuple(t.bbox)
         inside = _inside(cx, cy, bbox)
-        table_rows = _table_rows(t.cells)
+        table_rows = _table_rows(t.cells, sorted(x0s))
         cells = [c for row in table_rows for c in row if c is not None]
         texts = iter(_cell_texts([words[i] for i in inside.tolist()], cx[inside], cy[inside],
                                  cells, layout))

@@ -287,3 +287,410 @@ done:
     free(ints);
     return result;
 }
+
+/* ------------------------------------------------------------ ruled cells */
+
+/* The table finder of pipeline/readers/pdf_ruled.py (pdfplumber's "lines" strategies), step
+ * by step with the same float operations and the same orders: edges prefiltered, snapped,
+ * joined and filtered; their intersections (points); the cells framed by four connected
+ * points; the cells grouped into tables. An edge is x0 top x1 bottom length (5 doubles). */
+
+enum { E_X0, E_TOP, E_X1, E_BOTTOM, E_LENGTH, E_SIZE };
+enum { T_PREFILTER, T_SNAP, T_SNAP_X, T_SNAP_Y, T_JOIN_X, T_JOIN_Y, T_MIN_LENGTH,
+       T_INTERSECT_X, T_INTERSECT_Y };
+
+/* order[0..n) (a permutation) sorted by key[order[.]], ties kept in their order (stable
+ * bottom-up merge sort; tmp: n ints). */
+static void sort_by(int n, const double *key, int stride, int32_t *order, int32_t *tmp) {
+    for (int width = 1; width < n; width *= 2) {
+        for (int lo = 0; lo < n; lo += 2 * width) {
+            int mid = lo + width < n ? lo + width : n;
+            int hi = lo + 2 * width < n ? lo + 2 * width : n;
+            int a = lo, b = mid, k = lo;
+            while (a < mid && b < hi)
+                tmp[k++] = key[(size_t)order[b] * stride] < key[(size_t)order[a] * stride]
+                    ? order[b++] : order[a++];
+            while (a < mid)
+                tmp[k++] = order[a++];
+            while (b < hi)
+                tmp[k++] = order[b++];
+        }
+        memcpy(order, tmp, sizeof(int32_t) * n);
+    }
+}
+
+/* pdf_ruled._snap: the n edges (in place) clustered by their `key` value (sorted values
+ * chained within `tolerance`), ordered by cluster (stable), each moved by its cluster's
+ * average (Python's sum: compensated from Python 3.12) minus its own value. ints: 3n + 1. */
+static void snap_edges(int n, double *e, double *copy, int key, int other, double tolerance,
+                       int compensated, int32_t *ints) {
+    int32_t *order = ints, *tmp = ints + n, *cluster = ints + 2 * n + 1;
+    if (n == 0)
+        return;
+    for (int i = 0; i < n; i++)
+        order[i] = i;
+    sort_by(n, e + key, E_SIZE, order, tmp);
+    int clusters = 1;
+    cluster[order[0]] = 0;
+    for (int k = 1; k < n; k++) {
+        double a = e[E_SIZE * order[k - 1] + key], b = e[E_SIZE * order[k] + key];
+        if (b != a && !(tolerance != 0 && b <= a + tolerance))
+            clusters++;
+        cluster[order[k]] = clusters - 1;
+    }
+    /* the edges by cluster, each cluster in the edges' order: tmp[c] = start of cluster c */
+    memset(tmp, 0, sizeof(int32_t) * (clusters + 1));
+    for (int i = 0; i < n; i++)
+        tmp[cluster[i] + 1]++;
+    for (int c = 0; c < clusters; c++)
+        tmp[c + 1] += tmp[c];
+    for (int i = 0; i < n; i++)
+        order[tmp[cluster[i]]++] = i;
+    memcpy(copy, e, sizeof(double) * E_SIZE * n);
+    for (int start = 0, c = 0; c < clusters; c++) {
+        int end = tmp[c];
+        double sum = 0.0, comp = 0.0;
+        for (int k = start; k < end; k++) {
+            double x = copy[E_SIZE * order[k] + key];
+            if (compensated && k > start) { /* Neumaier, as CPython's sum of floats */
+                double t = sum + x;
+                comp += fabs(sum) >= fabs(x) ? (sum - t) + x : (x - t) + sum;
+                sum = t;
+            } else {
+                sum += x;
+            }
+        }
+        if (comp != 0 && isfinite(comp))
+            sum += comp;
+        double avg = sum / (double)(end - start);
+        for (int k = start; k < end; k++) {
+            const double *src = copy + E_SIZE * order[k];
+            double *dst = e + E_SIZE * k, shift = avg - src[key];
+            memcpy(dst, src, sizeof(double) * E_SIZE);
+            dst[key] = src[key] + shift;
+            dst[other] = src[other] + shift;
+        }
+        start = end;
+    }
+}
+
+/* pdf_ruled._join then the length filter: the n edges (in place) sorted by `line` then
+ * `lo` (stable), overlapping ones on one line (within tolerance) merged; returns the number
+ * of edges kept. ints: 2n. */
+static int join_edges(int n, double *e, double *copy, int line, int lo, int hi,
+                      double tolerance, double min_length, int32_t *ints) {
+    int32_t *order = ints, *tmp = ints + n;
+    for (int i = 0; i < n; i++)
+        order[i] = i;
+    sort_by(n, e + lo, E_SIZE, order, tmp);
+    sort_by(n, e + line, E_SIZE, order, tmp);
+    memcpy(copy, e, sizeof(double) * E_SIZE * n);
+    int m = 0;
+    for (int k = 0; k < n; k++) {
+        const double *src = copy + E_SIZE * order[k];
+        double *last = m ? e + E_SIZE * (m - 1) : NULL;
+        if (last && src[line] == last[line] && src[lo] <= last[hi] + tolerance) {
+            if (src[hi] > last[hi]) { /* as pdfplumber's resize_object */
+                last[E_LENGTH] = hi == E_X1 ? src[hi] - last[E_X0]
+                                            : last[E_LENGTH] + (src[hi] - last[hi]);
+                last[hi] = src[hi];
+            }
+        } else {
+            memcpy(e + E_SIZE * m++, src, sizeof(double) * E_SIZE);
+        }
+    }
+    int kept = 0;
+    for (int k = 0; k < m; k++)
+        if (e[E_SIZE * k + E_LENGTH] >= min_length)
+            memmove(e + E_SIZE * kept++, e + E_SIZE * k, sizeof(double) * E_SIZE);
+    return kept;
+}
+
+/* The distinct values of e[.][key] (sorted, into `values`), each edge's value index
+ * (`group`) and its index among the edges of that value (`member`); returns the number of
+ * values. group_size: n + 1 ints; ints: 2n. */
+static int group_edges(int n, const double *e, int key, double *values, int32_t *group,
+                       int32_t *member, int32_t *group_size, int32_t *ints) {
+    int32_t *order = ints, *tmp = ints + n;
+    int groups = 0;
+    for (int i = 0; i < n; i++)
+        order[i] = i;
+    sort_by(n, e + key, E_SIZE, order, tmp);
+    for (int k = 0; k < n; k++) {
+        double x = e[E_SIZE * order[k] + key];
+        if (k == 0 || x != values[groups - 1]) {
+            values[groups] = x;
+            group_size[groups++] = 0;
+        }
+        group[order[k]] = groups - 1;
+        member[order[k]] = group_size[groups - 1]++;
+    }
+    return groups;
+}
+
+static int meet(const uint64_t *a, const uint64_t *b, int words) {
+    for (int w = 0; w < words; w++)
+        if (a[w] & b[w])
+            return 1;
+    return 0;
+}
+
+
+static int crosses(const double *v, const double *h, double x_tolerance, double y_tolerance) {
+    return v[E_TOP] <= h[E_TOP] + y_tolerance && v[E_BOTTOM] >= h[E_TOP] - y_tolerance
+        && v[E_X0] >= h[E_X0] - x_tolerance && v[E_X0] <= h[E_X1] + x_tolerance;
+}
+
+static int negative_zero(int n, const double *e, int key) {
+    for (int i = 0; i < n; i++)
+        if (e[E_SIZE * i + key] == 0 && signbit(e[E_SIZE * i + key]))
+            return 1;
+    return 0;
+}
+
+#define WORDS(count) (((count) + 63) / 64)
+
+/* The cells of the tables framed by the nv vertical and nh horizontal edges, as
+ * pdf_ruled.find_cells_of_lines finds them. `in`: the T_* settings (T_SNAP not 0: snap),
+ * then the vertical edges, then the horizontal ones. Writes the tables of two cells or
+ * more, top to bottom: their cells (x0 top x1 bottom) one table after the other from
+ * out[0], their sizes from out[4 * room]. Returns the number of cells, which may exceed
+ * room (then nothing is written: call again with room for all), or -1 when an edge is not
+ * finite, a point is at -0.0 (Python's dict keeps the sign seen first there) or memory
+ * runs out: the Python steps then decide. */
+int ptsm_ruled_cells(int nv, int nh, const double *in, int compensated, int room,
+                     double *out) {
+    const double *tol = in, *v_in = in + T_INTERSECT_Y + 1, *h_in = v_in + E_SIZE * nv;
+    int result = -1;
+    size_t nn = (size_t)(nv > nh ? nv : nh) + 1;
+    double *v = malloc(sizeof(double) * E_SIZE * 2 * nn);
+    double *h = malloc(sizeof(double) * E_SIZE * 2 * nn);
+    double *values = malloc(sizeof(double) * 2 * nn);
+    int32_t *ints = malloc(sizeof(int32_t) * 9 * nn);
+    int32_t *grid = NULL, *pt = NULL;
+    uint64_t *masks = NULL;
+    double *found = NULL;
+    if (!v || !h || !values || !ints)
+        goto done;
+    for (int k = 0; k < E_SIZE * nv; k++)
+        if (!isfinite(v_in[k]))
+            goto done;
+    for (int k = 0; k < E_SIZE * nh; k++)
+        if (!isfinite(h_in[k]))
+            goto done;
+    /* the edges: prefiltered, snapped, joined, filtered */
+    int m = 0;
+    for (int i = 0; i < nv; i++)
+        if (v_in[E_SIZE * i + E_LENGTH] >= tol[T_PREFILTER])
+            memcpy(v + E_SIZE * m++, v_in + E_SIZE * i, sizeof(double) * E_SIZE);
+    nv = m;
+    m = 0;
+    for (int j = 0; j < nh; j++)
+        if (h_in[E_SIZE * j + E_LENGTH] >= tol[T_PREFILTER])
+            memcpy(h + E_SIZE * m++, h_in + E_SIZE * j, sizeof(double) * E_SIZE);
+    nh = m;
+    if (nv == 0 || nh == 0) {
+        result = 0;
+        goto done;
+    }
+    if (tol[T_SNAP] != 0) {
+        snap_edges(nv, v, v + E_SIZE * nv, E_X0, E_X1, tol[T_SNAP_X], compensated, ints);
+        snap_edges(nh, h, h + E_SIZE * nh, E_TOP, E_BOTTOM, tol[T_SNAP_Y], compensated, ints);
+    }
+    nh = join_edges(nh, h, h + E_SIZE * nh, E_TOP, E_X0, E_X1, tol[T_JOIN_X],
+                    tol[T_MIN_LENGTH], ints);
+    nv = join_edges(nv, v, v + E_SIZE * nv, E_X0, E_TOP, E_BOTTOM, tol[T_JOIN_Y],
+                    tol[T_MIN_LENGTH], ints);
+    if (negative_zero(nv, v, E_X0) || negative_zero(nh, h, E_TOP))
+        goto done;
+    if (nv == 0 || nh == 0) {
+        result = 0;
+        goto done;
+    }
+    /* the points: where a vertical edge (its x) crosses a horizontal one (its top) */
+    double *xs = values, *ys = values + nn;
+    int32_t *v_group = ints + 2 * nn, *v_member = ints + 3 * nn, *v_count = ints + 4 * nn;
+    int32_t *h_group = ints + 5 * nn, *h_member = ints + 6 * nn, *h_count = ints + 7 * nn;
+    int nx = group_edges(nv, v, E_X0, xs, v_group, v_member, v_count, ints);
+    int ny = group_edges(nh, h, E_TOP, ys, h_group, h_member, h_count, ints);
+    double tx = tol[T_INTERSECT_X], ty = tol[T_INTERSECT_Y];
+    grid = malloc(sizeof(int32_t) * ((size_t)nx * ny));  /* x index, y index → point */
+    if (!grid)
+        goto done;
+    for (size_t k = 0; k < (size_t)nx * ny; k++)
+        grid[k] = -1;
+    int points = 0;
+    for (int i = 0; i < nv; i++)
+        for (int j = 0; j < nh; j++)
+            if (crosses(v + E_SIZE * i, h + E_SIZE * j, tx, ty)
+                    && grid[(size_t)v_group[i] * ny + h_group[j]] < 0) {
+                grid[(size_t)v_group[i] * ny + h_group[j]] = 0;
+                points++;
+            }
+    /* per point (sorted by x, then y): its x and y index, where its two masks start (a bit
+     * per edge of its column / of its row: the edges through it), its place in its row;
+     * the points of each row (by x) from row_start[y]; cells_to_tables' lists */
+    size_t np = (size_t)points + 1;
+    pt = malloc(sizeof(int32_t) * (np * 18 + 2 * ((size_t)ny + 1)));
+    found = malloc(sizeof(double) * 6 * np);
+    if (!pt || !found)
+        goto done;
+    int32_t *px = pt, *py = pt + np, *v_off = pt + 2 * np, *h_off = pt + 3 * np;
+    int32_t *row_at = pt + 4 * np, *row_points = pt + 5 * np, *right = pt + 6 * np;
+    int32_t *corners = pt + 7 * np;  /* 4 per cell */
+    int32_t *mark = pt + 11 * np, *rest = pt + 12 * np, *rem = pt + 13 * np;
+    int32_t *member = pt + 14 * np, *order = pt + 15 * np, *t_start = pt + 16 * np;
+    int32_t *t_size = pt + 17 * np, *row_start = pt + 18 * np, *next = row_start + ny + 1;
+    double *t_key = found + 4 * np;  /* per table: top, x0 of its top-left cell */
+    size_t words = 0;
+    int p = 0;
+    for (int x = 0; x < nx; x++)
+        for (int y = 0; y < ny; y++)
+            if (grid[(size_t)x * ny + y] == 0) {
+                grid[(size_t)x * ny + y] = p;
+                px[p] = x;
+                py[p] = y;
+                v_off[p] = (int32_t)words;
+                words += WORDS(v_count[x]);
+                h_off[p] = (int32_t)words;
+                words += WORDS(h_count[y]);
+                p++;
+            }
+    if (words > INT32_MAX)
+        goto done;
+    masks = calloc(words + 1, sizeof(uint64_t));
+    if (!masks)
+        goto done;
+    for (int i = 0; i < nv; i++)
+        for (int j = 0; j < nh; j++)
+            if (crosses(v + E_SIZE * i, h + E_SIZE * j, tx, ty)) {
+                int q = grid[(size_t)v_group[i] * ny + h_group[j]];
+                masks[v_off[q] + v_member[i] / 64] |= (uint64_t)1 << (v_member[i] % 64);
+                masks[h_off[q] + h_member[j] / 64] |= (uint64_t)1 << (h_member[j] % 64);
+            }
+    memset(row_start, 0, sizeof(int32_t) * (ny + 1));
+    for (int q = 0; q < points; q++)
+        row_start[py[q] + 1]++;
+    for (int y = 0; y < ny; y++)
+        row_start[y + 1] += row_start[y];
+    memcpy(next, row_start, sizeof(int32_t) * ny);
+    for (int q = 0; q < points; q++) {
+        row_at[q] = next[py[q]] - row_start[py[q]];
+        row_points[next[py[q]]++] = q;
+    }
+    /* pdf_ruled._cells: from each point, the nearest point below and to the right that
+     * close a rectangle of connected edges */
+    int n_cells = 0;
+    for (int q = 0; q + 1 < points; q++) {
+        int x = px[q], y = py[q], vw = WORDS(v_count[x]), hw = WORDS(h_count[y]);
+        const uint64_t *down = masks + v_off[q], *across = masks + h_off[q];
+        const int32_t *row = row_points + row_start[y];
+        int r = row_at[q] + 1, end = row_start[y + 1] - row_start[y], n_right = 0;
+        while (r < end && !meet(across, masks + h_off[row[r]], hw))
+            r++;
+        if (r == end)
+            continue;
+        right[n_right++] = row[r++];  /* the points further right connected to q, as needed */
+        for (int b = q + 1; b < points && px[b] == x; b++) {  /* further down, nearest first */
+            if (!meet(down, masks + v_off[b], vw))
+                continue;
+            const uint64_t *bottom = masks + h_off[b];
+            int bw = WORDS(h_count[py[b]]), corner = -1, k = 0;
+            for (;;) {
+                if (k == n_right) {
+                    while (r < end && !meet(across, masks + h_off[row[r]], hw))
+                        r++;
+                    if (r == end)
+                        break;
+                    right[n_right++] = row[r++];
+                }
+                int rp = right[k++], c = grid[(size_t)px[rp] * ny + py[b]];
+                if (c >= 0 && meet(masks + v_off[c], masks + v_off[rp], WORDS(v_count[px[rp]]))
+                        && meet(masks + h_off[c], bottom, bw)) {
+                    corner = c;
+                    corners[4 * n_cells] = q;
+                    corners[4 * n_cells + 1] = b;
+                    corners[4 * n_cells + 2] = rp;
+                    corners[4 * n_cells + 3] = c;
+                    break;
+                }
+            }
+            if (corner >= 0) {
+                found[4 * n_cells] = xs[x];
+                found[4 * n_cells + 1] = ys[y];
+                found[4 * n_cells + 2] = xs[px[corner]];
+                found[4 * n_cells + 3] = ys[py[corner]];
+                n_cells++;
+                break;
+            }
+        }
+    }
+    /* pdf_ruled.cells_to_tables: cells sharing a corner (passes over the cells left until
+     * one adds none) make a table; tables by their top-left cell; one cell is no table */
+    int n_rem = n_cells, n_tab = 0, filled = 0;
+    memset(mark, 0, sizeof(int32_t) * points);
+    for (int k = 0; k < n_cells; k++)
+        rem[k] = k;
+    while (n_rem) {
+        int stamp = n_tab + 1, start = filled, grew = 1;
+        while (grew) {
+            int n_rest = 0;
+            grew = 0;
+            for (int k = 0; k < n_rem; k++) {
+                const int32_t *cc = corners + 4 * rem[k];
+                if (filled == start || mark[cc[0]] == stamp || mark[cc[1]] == stamp
+                        || mark[cc[2]] == stamp || mark[cc[3]] == stamp) {
+                    mark[cc[0]] = mark[cc[1]] = mark[cc[2]] = mark[cc[3]] = stamp;
+                    member[filled++] = rem[k];
+                    grew = 1;
+                } else {
+                    rest[n_rest++] = rem[k];
+                }
+            }
+            memcpy(rem, rest, sizeof(int32_t) * n_rest);
+            n_rem = n_rest;
+        }
+        t_start[n_tab] = start;
+        t_size[n_tab] = filled - start;
+        n_tab++;
+    }
+    int total = 0;
+    for (int t = 0; t < n_tab; t++) {  /* the key: min (top, x0) of the table's cells */
+        double *key = t_key + 2 * t;
+        for (int k = t_start[t]; k < t_start[t] + t_size[t]; k++) {
+            const double *c = found + 4 * member[k];
+            if (k == t_start[t] || c[1] < key[0] || (c[1] == key[0] && c[0] < key[1])) {
+                key[0] = c[1];
+                key[1] = c[0];
+            }
+        }
+        order[t] = t;
+        total += t_size[t] > 1 ? t_size[t] : 0;
+    }
+    if (total > room) {
+        result = total;
+        goto done;
+    }
+    sort_by(n_tab, t_key + 1, 2, order, rest);
+    sort_by(n_tab, t_key, 2, order, rest);
+    int written = 0, kept = 0;
+    for (int k = 0; k < n_tab; k++) {
+        int t = order[k];
+        if (t_size[t] < 2)
+            continue;
+        for (int i = t_start[t]; i < t_start[t] + t_size[t]; i++)
+            memcpy(out + 4 * written++, found + 4 * member[i], sizeof(double) * 4);
+        out[4 * (size_t)room + kept++] = t_size[t];
+    }
+    result = written;
+done:
+    free(v);
+    free(h);
+    free(values);
+    free(ints);
+    free(grid);
+    free(pt);
+    free(masks);
+    free(found);
+    return result;
+}

@@ -117,6 +117,8 @@ def native() -> ctypes.CDLL | None:
     lib.ptsm_objects.restype = i32
     lib.ptsm_words.argtypes = [i32] + [vp] * 9 + [f64] * 3 + [vp] * 8
     lib.ptsm_words.restype = i32
+    lib.ptsm_ruled_cells.argtypes = [i32, i32, vp, i32, i32, vp]
+    lib.ptsm_ruled_cells.restype = i32
     return lib
 
 

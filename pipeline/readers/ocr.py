@@ -147,7 +147,9 @@ def text_layer_problem(words: list[Any], n_images: int,
                     else [w.text for w in words])
     if len(text) < settings.garbage_min_chars:
         return None
-    odd = sum(len(m) for m in _CID.findall(text)) + len(_ODD.findall(text))
+    odd = sum(len(m) for m in _CID.findall(text)) if "(cid:" in text else 0
+    if "\ufffd" in text or not text.isprintable():  # else no _ODD character (cheap test)
+        odd += len(_ODD.findall(text))
     if odd > settings.garbage_odd_share * len(text):
         return "garbage text layer"
     tokens = text.split()

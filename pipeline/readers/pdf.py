@@ -56,12 +56,12 @@ from pipeline.readers.pdf_layout import (
     find_gutter,
     group_rows,
     layout_page,
-    page_body,
     words_from_plumber,
 )
 from pipeline.readers.pdf_tables import (
     TableData,
     TableSettings,
+    _centers,
     continues,
     header_tables,
     merge_continuation,
@@ -326,20 +326,18 @@ def _read_page(page: Any, number: int, settings: PdfSettings) -> PageResult:
     if result.needs_ocr or not words:
         return result
     tables = ruled_tables(page, words, number, settings.tables, settings.layout)
-    words = _outside(words, tables)
     body_top = height * settings.header_band
     body_bottom = height * (1 - settings.footer_band)
-    body = page_body(words, body_top, body_bottom)
-    rows = None  # group_rows(words), made once for the steps that group the same words
+    kept = _Kept(page, words, body_top, body_bottom)
+    words, body = kept.outside(tables)
     if not tables and settings.tables.text_tables:
         # a table may start in the running-header band (the first rows of a page)
         rows = group_rows(words, settings.layout)
         tables = header_tables(words, number, width, height, settings.tables, settings.layout,
                                rows)
         if tables:
-            body = _outside(body, tables)  # a table's own columns are no page gutter
-            words = _outside(words, tables)
-            rows = None
+            words, body = kept.outside(tables)  # a table's own columns are no page gutter
+            rows = group_rows(words, settings.layout)
         body_rows = _body_rows(body, words, rows, body_top, body_bottom, settings.layout)
         gutter = find_gutter(body, width, settings.layout, body_rows)
         if gutter is None:
@@ -347,12 +345,14 @@ def _read_page(page: Any, number: int, settings: PdfSettings) -> PageResult:
                                 body_rows)
             if found:
                 tables += found
-                body = _outside(body, found)
-                words = _outside(words, found)
+                words, body = kept.outside(found)
                 rows = None
                 gutter = find_gutter(body, width, settings.layout)
     else:
-        gutter = find_gutter(body, width, settings.layout)
+        rows = group_rows(words, settings.layout)  # group_rows(words), shared with the body
+        gutter = find_gutter(body, width, settings.layout,
+                             _body_rows(body, words, rows, body_top, body_bottom,
+                                        settings.layout))
     result.tables = tables
     items = [TableItem(i, *_xyxy(t.bbox)) for i, t in enumerate(tables)]
     result.items = layout_page(words, items, gutter, page=number, settings=settings.layout,
@@ -399,17 +399,34 @@ def _xyxy(bbox: tuple[float, float, float, float]) -> tuple[float, float, float,
     return x0, x1, top, bottom
 
 
-def _outside(words: list[Word], tables: list[TableData], pad: float = 1.0) -> list[Word]:
-    """The words whose center is outside every table (its bbox grown by `pad`)."""
-    if not tables:
-        return words
-    cx = np.array([(w.x0 + w.x1) / 2 for w in words], np.float64)
-    cy = np.array([(w.top + w.bottom) / 2 for w in words], np.float64)
-    inside = np.zeros(len(words), bool)
-    for t in tables:
-        x0, top, x1, bottom = t.bbox
-        inside |= (x0 - pad <= cx) & (cx <= x1 + pad) & (top - pad <= cy) & (cy <= bottom + pad)
-    return list(compress(words, (~inside).tolist()))
+class _Kept:
+    """The words of a page kept outside its tables so far, their centers (from the fast
+    path's arrays when it made the words) and which are in the body (:func:`page_body`)."""
+
+    def __init__(self, page: Any, words: list[Word], body_top: float, body_bottom: float
+                 ) -> None:
+        self.words = words
+        self.cx, self.cy = _centers(page, words)
+        self.body = (body_top <= self.cy) & (self.cy <= body_bottom)
+
+    def outside(self, tables: list[TableData], pad: float = 1.0
+                ) -> tuple[list[Word], list[Word]]:
+        """Drop the words whose center is inside a table (its bbox grown by `pad`); the
+        words left, and those of them in the body."""
+        if tables:
+            cx, cy = self.cx, self.cy
+            inside = np.zeros(len(self.words), bool)
+            for t in tables:
+                x0, top, x1, bottom = t.bbox
+                inside |= ((x0 - pad <= cx) & (cx <= x1 + pad)
+                           & (top - pad <= cy) & (cy <= bottom + pad))
+            if inside.any():
+                keep = ~inside
+                self.words = list(compress(self.words, keep.tolist()))
+                self.cx, self.cy, self.body = cx[keep], cy[keep], self.body[keep]
+        if self.body.all():
+            return self.words, self.words
+        return self.words, list(compress(self.words, self.body.tolist()))
 
 
 # ---------------------------------------------------------------- across pages

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from pipeline.readers.pdf_blocks import BULLET_DASHES, bullet_of, number_of
+from pipeline.readers.pdf_blocks import BULLET_DASHES, BULLET_LEADS, bullet_of, number_of
 from pipeline.readers.pdf_layout import LayoutSettings, Word, group_rows, join_lines, row_text
 from pipeline.readers.pdf_ruled import Cell
 
@@ -75,10 +75,21 @@ def cell_text(words: Sequence[Word], layout: LayoutSettings) -> str:
     """Text of one cell: wrapped lines joined with spaces; list lines start a new line."""
     if len(words) < 2:  # one line, one paragraph: the word itself
         return words[0].text.strip() if words else ""
+    rows = group_rows(words, layout)
+    if len(rows) == 1:  # one line, one paragraph
+        return row_text(rows[0], layout).strip()
     paras: list[list[str]] = []
     dash_list = False
-    for row in group_rows(words, layout):
+    for row in rows:
         text = row_text(row, layout)
+        lead = text[:1]
+        if not (lead in BULLET_LEADS or lead.isdigit() or lead.isspace()):
+            # neither a bullet nor a number opens the line (bullet_of, number_of: None)
+            if paras:
+                paras[-1].append(text)
+            else:
+                paras.append([text])
+            continue
         bullet = bullet_of(text)
         if not paras:
             dash_list = bool(bullet) and bullet[0][:1] in BULLET_DASHES

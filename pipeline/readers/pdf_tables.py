@@ -149,8 +149,13 @@ def _cell_texts(words: Sequence[Word], cx: np.ndarray, cy: np.ndarray,
     cell_of, word_of = np.nonzero(member)  # by cell, then word order
     bounds = np.searchsorted(cell_of, np.arange(len(cells) + 1)).tolist()
     word_of = word_of.tolist()
-    return [cell_text([words[i] for i in word_of[a:b]], layout)
-            for a, b in zip(bounds, bounds[1:], strict=False)]
+    texts = []
+    for a, b in zip(bounds, bounds[1:], strict=False):
+        if b - a == 1:  # cell_text of one word, without the call
+            texts.append(words[word_of[a]].text.strip())
+        else:
+            texts.append(cell_text([words[i] for i in word_of[a:b]], layout))
+    return texts
 
 
 def ruled_tables(page: Any, words: Sequence[Word], page_no: int, settings: TableSettings,

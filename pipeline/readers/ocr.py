@@ -143,16 +143,22 @@ def text_layer_problem(words: list[Any], n_images: int,
                                            else getattr(w, "fontname", "")).casefold()
                         for w in words):
         return "glyphless text layer"
-    text = " ".join([str(w.get("text", "")) for w in words] if isinstance(words[0], dict)
-                    else [w.text for w in words])
+    texts = ([str(w.get("text", "")) for w in words] if isinstance(words[0], dict)
+             else [w.text for w in words])
+    text = " ".join(texts)
     if len(text) < settings.garbage_min_chars:
         return None
     odd = sum(len(m) for m in _CID.findall(text)) if "(cid:" in text else 0
-    if "\ufffd" in text or not text.isprintable():  # else no _ODD character (cheap test)
+    printable = text.isprintable()  # every whitespace character but " " is unprintable
+    if "\ufffd" in text or not printable:  # else no _ODD character (cheap test)
         odd += len(_ODD.findall(text))
     if odd > settings.garbage_odd_share * len(text):
         return "garbage text layer"
-    tokens = text.split()
+    if (printable and text.count(" ") == len(texts) - 1 and "  " not in text
+            and text[0] != " " and text[-1] != " "):
+        tokens = texts  # no word holds a space or is empty: text.split(), without copies
+    else:
+        tokens = text.split()
     sample = tokens[::max(1, len(tokens) // _SAMPLE_TOKENS)]
     # a word-like token has a letter; one made of letters only is word-like
     others = list(filterfalse(str.isalpha, sample))

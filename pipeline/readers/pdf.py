@@ -338,7 +338,7 @@ def _read_page(page: Any, number: int, settings: PdfSettings) -> PageResult:
         if tables:
             words, body = kept.outside(tables)  # a table's own columns are no page gutter
             rows = group_rows(words, settings.layout)
-        body_rows = _body_rows(body, words, rows, body_top, body_bottom, settings.layout)
+        body_rows = _body_rows(body, words, rows, *kept.outside_body(), settings.layout)
         gutter = find_gutter(body, width, settings.layout, body_rows)
         if gutter is None:
             found = text_tables(body, number, width, height, settings.tables, settings.layout,
@@ -351,7 +351,7 @@ def _read_page(page: Any, number: int, settings: PdfSettings) -> PageResult:
     else:
         rows = group_rows(words, settings.layout)  # group_rows(words), shared with the body
         gutter = find_gutter(body, width, settings.layout,
-                             _body_rows(body, words, rows, body_top, body_bottom,
+                             _body_rows(body, words, rows, *kept.outside_body(),
                                         settings.layout))
     result.tables = tables
     items = [TableItem(i, *_xyxy(t.bbox)) for i, t in enumerate(tables)]
@@ -364,24 +364,26 @@ def _read_page(page: Any, number: int, settings: PdfSettings) -> PageResult:
     return result
 
 
-def _body_rows(body: list[Word], words: list[Word], rows: list[list[Word]] | None,
-               body_top: float, body_bottom: float, layout: LayoutSettings
-               ) -> list[list[Word]]:
-    """group_rows of `body` (page_body of `words`), from the rows of `words` (None: not
-    made) when no row holds words on both sides of a band's edge: group_rows takes words
-    by center, and the body's come in one stretch of that order, so they group alike."""
-    if rows is None:
+def _body_rows(body: list[Word], words: list[Word], rows: list[list[Word]],
+               above: int, below: int, layout: LayoutSettings) -> list[list[Word]]:
+    """group_rows of `body` (page_body of `words`: `above` words lie above it, `below` below
+    it), from `rows`, the group_rows of `words`, when no row holds words on both sides of a
+    band's edge. group_rows makes its rows of consecutive words in the order of their
+    centers, where the body's come in one stretch after those above: the first rows then
+    hold exactly the words above (the last ones those below), the others group alike."""
+    if above + len(body) + below != len(words):  # a word without a center (NaN)
         return group_rows(body, layout)
-    if len(body) == len(words):
-        return rows
-    kept = []
-    for row in rows:
-        inside = sum(1 for w in row if body_top <= (w.top + w.bottom) / 2 <= body_bottom)
-        if inside == len(row):
-            kept.append(row)
-        elif inside:  # a row across a band's edge: group the body on its own
-            return group_rows(body, layout)
-    return kept
+    start = seen = 0
+    while seen < above:
+        seen += len(rows[start])
+        start += 1
+    end, seen_below = len(rows), 0
+    while seen_below < below:
+        end -= 1
+        seen_below += len(rows[end])
+    if seen != above or seen_below != below:  # a row across a band's edge
+        return group_rows(body, layout)
+    return rows[start:end] if start or end < len(rows) else rows
 
 
 def _read_ocr_page(ocr: PdfOcr, unusable: PageResult, settings: PdfSettings) -> PageResult:
@@ -407,6 +409,7 @@ class _Kept:
                  ) -> None:
         self.words = words
         self.cx, self.cy = _centers(page, words)
+        self.body_top, self.body_bottom = body_top, body_bottom
         self.body = (body_top <= self.cy) & (self.cy <= body_bottom)
 
     def outside(self, tables: list[TableData], pad: float = 1.0
@@ -427,6 +430,13 @@ class _Kept:
         if self.body.all():
             return self.words, self.words
         return self.words, list(compress(self.words, self.body.tolist()))
+
+    def outside_body(self) -> tuple[int, int]:
+        """How many of the words lie above the body, and below it."""
+        if self.body.all():
+            return 0, 0
+        return (int(np.count_nonzero(self.cy < self.body_top)),
+                int(np.count_nonzero(self.cy > self.body_bottom)))
 
 
 # ---------------------------------------------------------------- across pages

@@ -410,6 +410,8 @@ def tidy_ocr_lines(pages: list[Any], min_ratio: float = 85.0) -> None:
     they match (rapidfuzz ratio ≥ `min_ratio`), so running headers are found as repeats."""
     ocr_lines = [it for p in pages if p.ocr_words is not None for it in p.items
                  if isinstance(it, Line)]
+    if not ocr_lines:
+        return
     snap_sizes(ocr_lines, lambda ln: (ln.size, len(ln.text)),
                lambda ln, s: setattr(ln, "size", s))
     band = [it for p in pages for it in p.items if isinstance(it, Line) and it.band]

@@ -444,7 +444,9 @@ class _Kept:
 
 def _drop_furniture(pages: list[PageResult], settings: PdfSettings) -> dict[str, Any]:
     """Remove running headers/footers and page numbers from the band lines; count them."""
-    keys_per_page = [{furniture_key(it.text) for it in p.items
+    key_of = {id(it): furniture_key(it.text) for p in pages for it in p.items
+              if isinstance(it, Line) and it.band}  # the band lines' keys
+    keys_per_page = [{key_of[id(it)] for it in p.items
                       if isinstance(it, Line) and it.band} for p in pages]
     repeated = repeated_keys(keys_per_page, len(pages), settings.repeat_ratio,
                              settings.min_repeat_pages)
@@ -456,7 +458,7 @@ def _drop_furniture(pages: list[PageResult], settings: PdfSettings) -> dict[str,
                 if is_page_number(it.text):
                     counts["page_numbers"] += 1
                     continue
-                if furniture_key(it.text) in repeated:
+                if key_of[id(it)] in repeated:
                     counts["header_lines" if it.band == "top" else "footer_lines"] += 1
                     continue
             kept.append(it)

@@ -255,8 +255,10 @@ class Classified:
 def classify(raw: RawBlock, body_size: float, settings: BlockSettings) -> Classified:
     """Kind, text and style of a text block (headings get their level later)."""
     lines = raw.lines
-    size = _most_common_size(lines)
-    bold = all(ln.bold for ln in lines)
+    if len(lines) == 1:
+        size, bold = lines[0].size, bool(lines[0].bold)
+    else:
+        size, bold = _most_common_size(lines), all(ln.bold for ln in lines)
     style: dict = {"font_size": size, "bold": bold}
     if raw.kind == "list":
         first = lines[0].text

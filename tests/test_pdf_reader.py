@@ -441,6 +441,8 @@ def test_body_rows_from_the_page_rows_as_grouped_alone() -> None:
             x = rnd.uniform(0, 500)
             words.append(Word(f"w{i}", x, x + 30, top, top + size, size, False))
         body = page_body(words, 60.0, 740.0)
+        above = sum(1 for w in words if (w.top + w.bottom) / 2 < 60.0)
+        below = sum(1 for w in words if (w.top + w.bottom) / 2 > 740.0)
         rows = group_rows(words, settings)
-        assert _body_rows(body, words, rows, 60.0, 740.0, settings) == \
+        assert _body_rows(body, words, rows, above, below, settings) == \
             group_rows(body, settings)

@@ -143,14 +143,22 @@ def text_layer_problem(words: list[Any], n_images: int,
                                            else getattr(w, "fontname", "")).casefold()
                         for w in words):
         return "glyphless text layer"
-    text = " ".join([str(w.get("text", "")) for w in words] if isinstance(words[0], dict)
-                    else [w.text for w in words])
+    texts = ([str(w.get("text", "")) for w in words] if isinstance(words[0], dict)
+             else [w.text for w in words])
+    text = " ".join(texts)
     if len(text) < settings.garbage_min_chars:
         return None
-    odd = sum(len(m) for m in _CID.findall(text)) + len(_ODD.findall(text))
+    odd = sum(len(m) for m in _CID.findall(text)) if "(cid:" in text else 0
+    printable = text.isprintable()  # every whitespace character but " " is unprintable
+    if "\ufffd" in text or not printable:  # else no _ODD character (cheap test)
+        odd += len(_ODD.findall(text))
     if odd > settings.garbage_odd_share * len(text):
         return "garbage text layer"
-    tokens = text.split()
+    if (printable and text.count(" ") == len(texts) - 1 and "  " not in text
+            and text[0] != " " and text[-1] != " "):
+        tokens = texts  # no word holds a space or is empty: text.split(), without copies
+    else:
+        tokens = text.split()
     sample = tokens[::max(1, len(tokens) // _SAMPLE_TOKENS)]
     # a word-like token has a letter; one made of letters only is word-like
     others = list(filterfalse(str.isalpha, sample))
@@ -402,6 +410,8 @@ def tidy_ocr_lines(pages: list[Any], min_ratio: float = 85.0) -> None:
     they match (rapidfuzz ratio ≥ `min_ratio`), so running headers are found as repeats."""
     ocr_lines = [it for p in pages if p.ocr_words is not None for it in p.items
                  if isinstance(it, Line)]
+    if not ocr_lines:
+        return
     snap_sizes(ocr_lines, lambda ln: (ln.size, len(ln.text)),
                lambda ln, s: setattr(ln, "size", s))
     band = [it for p in pages for it in p.items if isinstance(it, Line) and it.band]

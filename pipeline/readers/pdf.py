@@ -56,12 +56,12 @@ from pipeline.readers.pdf_layout import (
     find_gutter,
     group_rows,
     layout_page,
-    page_body,
     words_from_plumber,
 )
 from pipeline.readers.pdf_tables import (
     TableData,
     TableSettings,
+    _centers,
     continues,
     header_tables,
     merge_continuation,
@@ -326,33 +326,33 @@ def _read_page(page: Any, number: int, settings: PdfSettings) -> PageResult:
     if result.needs_ocr or not words:
         return result
     tables = ruled_tables(page, words, number, settings.tables, settings.layout)
-    words = _outside(words, tables)
     body_top = height * settings.header_band
     body_bottom = height * (1 - settings.footer_band)
-    body = page_body(words, body_top, body_bottom)
-    rows = None  # group_rows(words), made once for the steps that group the same words
+    kept = _Kept(page, words, body_top, body_bottom)
+    words, body = kept.outside(tables)
     if not tables and settings.tables.text_tables:
         # a table may start in the running-header band (the first rows of a page)
         rows = group_rows(words, settings.layout)
         tables = header_tables(words, number, width, height, settings.tables, settings.layout,
                                rows)
         if tables:
-            body = _outside(body, tables)  # a table's own columns are no page gutter
-            words = _outside(words, tables)
-            rows = None
-        body_rows = _body_rows(body, words, rows, body_top, body_bottom, settings.layout)
+            words, body = kept.outside(tables)  # a table's own columns are no page gutter
+            rows = group_rows(words, settings.layout)
+        body_rows = _body_rows(body, words, rows, *kept.outside_body(), settings.layout)
         gutter = find_gutter(body, width, settings.layout, body_rows)
         if gutter is None:
             found = text_tables(body, number, width, height, settings.tables, settings.layout,
                                 body_rows)
             if found:
                 tables += found
-                body = _outside(body, found)
-                words = _outside(words, found)
+                words, body = kept.outside(found)
                 rows = None
                 gutter = find_gutter(body, width, settings.layout)
     else:
-        gutter = find_gutter(body, width, settings.layout)
+        rows = group_rows(words, settings.layout)  # group_rows(words), shared with the body
+        gutter = find_gutter(body, width, settings.layout,
+                             _body_rows(body, words, rows, *kept.outside_body(),
+                                        settings.layout))
     result.tables = tables
     items = [TableItem(i, *_xyxy(t.bbox)) for i, t in enumerate(tables)]
     result.items = layout_page(words, items, gutter, page=number, settings=settings.layout,
@@ -364,24 +364,26 @@ def _read_page(page: Any, number: int, settings: PdfSettings) -> PageResult:
     return result
 
 
-def _body_rows(body: list[Word], words: list[Word], rows: list[list[Word]] | None,
-               body_top: float, body_bottom: float, layout: LayoutSettings
-               ) -> list[list[Word]]:
-    """group_rows of `body` (page_body of `words`), from the rows of `words` (None: not
-    made) when no row holds words on both sides of a band's edge: group_rows takes words
-    by center, and the body's come in one stretch of that order, so they group alike."""
-    if rows is None:
+def _body_rows(body: list[Word], words: list[Word], rows: list[list[Word]],
+               above: int, below: int, layout: LayoutSettings) -> list[list[Word]]:
+    """group_rows of `body` (page_body of `words`: `above` words lie above it, `below` below
+    it), from `rows`, the group_rows of `words`, when no row holds words on both sides of a
+    band's edge. group_rows makes its rows of consecutive words in the order of their
+    centers, where the body's come in one stretch after those above: the first rows then
+    hold exactly the words above (the last ones those below), the others group alike."""
+    if above + len(body) + below != len(words):  # a word without a center (NaN)
         return group_rows(body, layout)
-    if len(body) == len(words):
-        return rows
-    kept = []
-    for row in rows:
-        inside = sum(1 for w in row if body_top <= (w.top + w.bottom) / 2 <= body_bottom)
-        if inside == len(row):
-            kept.append(row)
-        elif inside:  # a row across a band's edge: group the body on its own
-            return group_rows(body, layout)
-    return kept
+    start = seen = 0
+    while seen < above:
+        seen += len(rows[start])
+        start += 1
+    end, seen_below = len(rows), 0
+    while seen_below < below:
+        end -= 1
+        seen_below += len(rows[end])
+    if seen != above or seen_below != below:  # a row across a band's edge
+        return group_rows(body, layout)
+    return rows[start:end] if start or end < len(rows) else rows
 
 
 def _read_ocr_page(ocr: PdfOcr, unusable: PageResult, settings: PdfSettings) -> PageResult:
@@ -399,17 +401,42 @@ def _xyxy(bbox: tuple[float, float, float, float]) -> tuple[float, float, float,
     return x0, x1, top, bottom
 
 
-def _outside(words: list[Word], tables: list[TableData], pad: float = 1.0) -> list[Word]:
-    """The words whose center is outside every table (its bbox grown by `pad`)."""
-    if not tables:
-        return words
-    cx = np.array([(w.x0 + w.x1) / 2 for w in words], np.float64)
-    cy = np.array([(w.top + w.bottom) / 2 for w in words], np.float64)
-    inside = np.zeros(len(words), bool)
-    for t in tables:
-        x0, top, x1, bottom = t.bbox
-        inside |= (x0 - pad <= cx) & (cx <= x1 + pad) & (top - pad <= cy) & (cy <= bottom + pad)
-    return list(compress(words, (~inside).tolist()))
+class _Kept:
+    """The words of a page kept outside its tables so far, their centers (from the fast
+    path's arrays when it made the words) and which are in the body (:func:`page_body`)."""
+
+    def __init__(self, page: Any, words: list[Word], body_top: float, body_bottom: float
+                 ) -> None:
+        self.words = words
+        self.cx, self.cy = _centers(page, words)
+        self.body_top, self.body_bottom = body_top, body_bottom
+        self.body = (body_top <= self.cy) & (self.cy <= body_bottom)
+
+    def outside(self, tables: list[TableData], pad: float = 1.0
+                ) -> tuple[list[Word], list[Word]]:
+        """Drop the words whose center is inside a table (its bbox grown by `pad`); the
+        words left, and those of them in the body."""
+        if tables:
+            cx, cy = self.cx, self.cy
+            inside = np.zeros(len(self.words), bool)
+            for t in tables:
+                x0, top, x1, bottom = t.bbox
+                inside |= ((x0 - pad <= cx) & (cx <= x1 + pad)
+                           & (top - pad <= cy) & (cy <= bottom + pad))
+            if inside.any():
+                keep = ~inside
+                self.words = list(compress(self.words, keep.tolist()))
+                self.cx, self.cy, self.body = cx[keep], cy[keep], self.body[keep]
+        if self.body.all():
+            return self.words, self.words
+        return self.words, list(compress(self.words, self.body.tolist()))
+
+    def outside_body(self) -> tuple[int, int]:
+        """How many of the words lie above the body, and below it."""
+        if self.body.all():
+            return 0, 0
+        return (int(np.count_nonzero(self.cy < self.body_top)),
+                int(np.count_nonzero(self.cy > self.body_bottom)))
 
 
 # ---------------------------------------------------------------- across pages
@@ -417,7 +444,9 @@ def _outside(words: list[Word], tables: list[TableData], pad: float = 1.0) -> li
 
 def _drop_furniture(pages: list[PageResult], settings: PdfSettings) -> dict[str, Any]:
     """Remove running headers/footers and page numbers from the band lines; count them."""
-    keys_per_page = [{furniture_key(it.text) for it in p.items
+    key_of = {id(it): furniture_key(it.text) for p in pages for it in p.items
+              if isinstance(it, Line) and it.band}  # the band lines' keys
+    keys_per_page = [{key_of[id(it)] for it in p.items
                       if isinstance(it, Line) and it.band} for p in pages]
     repeated = repeated_keys(keys_per_page, len(pages), settings.repeat_ratio,
                              settings.min_repeat_pages)
@@ -429,7 +458,7 @@ def _drop_furniture(pages: list[PageResult], settings: PdfSettings) -> dict[str,
                 if is_page_number(it.text):
                     counts["page_numbers"] += 1
                     continue
-                if furniture_key(it.text) in repeated:
+                if key_of[id(it)] in repeated:
                     counts["header_lines" if it.band == "top" else "footer_lines"] += 1
                     continue
             kept.append(it)

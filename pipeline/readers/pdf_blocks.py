@@ -16,6 +16,7 @@ from pipeline.readers.pdf_layout import Line, ends_with_word_hyphen, join_lines
 # Bullet glyphs that open a list item; dashes and "*" need a space after them.
 BULLET_GLYPHS = "▪▫✓✔•●○◦■□➢➤►·"
 BULLET_DASHES = "-–—*"
+BULLET_LEADS = frozenset(BULLET_GLYPHS + BULLET_DASHES)  # what a bullet starts with
 _BULLET = re.compile(rf"^\s*((?:[{BULLET_GLYPHS}]\s*|[{BULLET_DASHES}]\s+)+)(?=\S)")
 # "1)" / "1)Créer" / "1. Créer" (not "1.5", not "2019.")
 _NUMBERED = re.compile(r"^\s*(\d{1,2})(\)\s*|\.\s+)(?=\S)")
@@ -24,6 +25,7 @@ _TOC = re.compile(r"^(?P<title>.*?\S)\s*(?:[.·…_]\s*){4,}(?P<page>\d{1,4})\s*
 # Bare page numbers: "12", "Page 12", "12 / 80", "page 3 sur 10", "- 12 -".
 _PAGE_NUMBER = re.compile(
     r"^(?:page|p\.)?\s*[-–—]?\s*\d{1,4}\s*[-–—]?(?:\s*(?:/|sur|of|de)\s*\d{1,4})?$", re.I)
+_PAGE_NUMBER_LEADS = frozenset("pP-–—")  # with digits and spaces, what it starts with
 _DIGITS = re.compile(r"\d+")
 _HAS_LETTER = re.compile(r"[^\W\d_]")
 
@@ -66,6 +68,9 @@ def furniture_key(text: str) -> str:
 
 
 def is_page_number(text: str) -> bool:
+    lead = text[:1]
+    if not (lead in _PAGE_NUMBER_LEADS or lead.isdigit() or lead.isspace()):
+        return False  # cheap test first: the pattern cannot match
     return bool(_PAGE_NUMBER.match(" ".join(text.split())))
 
 
@@ -84,6 +89,9 @@ def repeated_keys(keys_per_page: Iterable[set[str]], n_pages: int, ratio: float,
 
 def bullet_of(text: str) -> tuple[str, str] | None:
     """(bullet glyphs, text without them) for a line opened by a bullet, else None."""
+    lead = text[:1]
+    if not (lead in BULLET_LEADS or lead.isspace()):
+        return None  # cheap test first: a bullet opens the line, after spaces
     m = _BULLET.match(text)
     if not m:
         return None
@@ -92,6 +100,9 @@ def bullet_of(text: str) -> tuple[str, str] | None:
 
 def number_of(text: str) -> tuple[int, str] | None:
     """(number, marker type) of a line opened by "1)" or "1. ", else None."""
+    lead = text[:1]
+    if not (lead.isdigit() or lead.isspace()):
+        return None  # cheap test first: a digit opens the line, after spaces
     m = _NUMBERED.match(text)
     if not m:
         return None
@@ -244,8 +255,10 @@ class Classified:
 def classify(raw: RawBlock, body_size: float, settings: BlockSettings) -> Classified:
     """Kind, text and style of a text block (headings get their level later)."""
     lines = raw.lines
-    size = _most_common_size(lines)
-    bold = all(ln.bold for ln in lines)
+    if len(lines) == 1:
+        size, bold = lines[0].size, bool(lines[0].bold)
+    else:
+        size, bold = _most_common_size(lines), all(ln.bold for ln in lines)
     style: dict = {"font_size": size, "bold": bold}
     if raw.kind == "list":
         first = lines[0].text

@@ -105,14 +105,18 @@ def group_rows(words: Sequence[Word], settings: LayoutSettings) -> list[list[Wor
         return [list(words)] if words else []
     first = words[0]
     top, bottom = first.top, first.bottom
-    if bottom >= top and all(w.top == top and w.bottom == bottom for w in words):
-        return [sorted(words, key=_x0)]  # one line of one font (a table cell's, often)
+    if bottom >= top:
+        for w in words:
+            if w.top != top or w.bottom != bottom:
+                break
+        else:
+            return [sorted(words, key=_x0)]  # one line of one font (a table cell's, often)
     rows: list[list[Word]] = []
     ratio = settings.row_overlap
     ref_top = ref_bottom = ref_h = 0.0
     row: list[Word] = []
-    keys = [((w.top + w.bottom) / 2, w.x0) for w in words]  # by center, then x0 (stable)
-    for i in sorted(range(len(words)), key=keys.__getitem__):
+    # by center, then x0, then index (a stable sort)
+    for _, _, i in sorted([((w.top + w.bottom) / 2, w.x0, i) for i, w in enumerate(words)]):
         w = words[i]
         top, bottom = w.top, w.bottom
         h = bottom - top

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from pipeline.readers.pdf_blocks import BULLET_DASHES, bullet_of, number_of
+from pipeline.readers.pdf_blocks import BULLET_DASHES, BULLET_LEADS, bullet_of, number_of
 from pipeline.readers.pdf_layout import LayoutSettings, Word, group_rows, join_lines, row_text
 from pipeline.readers.pdf_ruled import Cell
 
@@ -74,10 +74,21 @@ def cell_text(words: Sequence[Word], layout: LayoutSettings) -> str:
     """Text of one cell: wrapped lines joined with spaces; list lines start a new line."""
     if len(words) < 2:  # one line, one paragraph: the word itself
         return words[0].text.strip() if words else ""
+    rows = group_rows(words, layout)
+    if len(rows) == 1:  # one line, one paragraph
+        return row_text(rows[0], layout).strip()
     paras: list[list[str]] = []
     dash_list = False
-    for row in group_rows(words, layout):
+    for row in rows:
         text = row_text(row, layout)
+        lead = text[:1]
+        if not (lead in BULLET_LEADS or lead.isdigit() or lead.isspace()):
+            # neither a bullet nor a number opens the line (bullet_of, number_of: None)
+            if paras:
+                paras[-1].append(text)
+            else:
+                paras.append([text])
+            continue
         bullet = bullet_of(text)
         if not paras:
             dash_list = bool(bullet) and bullet[0][:1] in BULLET_DASHES
@@ -140,8 +151,13 @@ def _cell_texts(words: Sequence[Word], cx: np.ndarray, cy: np.ndarray,
     cell_of, word_of = np.nonzero(member)  # by cell, then word order
     bounds = np.searchsorted(cell_of, np.arange(len(cells) + 1)).tolist()
     word_of = word_of.tolist()
-    return [cell_text([words[i] for i in word_of[a:b]], layout)
-            for a, b in zip(bounds, bounds[1:], strict=False)]
+    texts = []
+    for a, b in zip(bounds, bounds[1:], strict=False):
+        if b - a == 1:  # cell_text of one word, without the call
+            texts.append(words[word_of[a]].text.strip())
+        else:
+            texts.append(cell_text([words[i] for i in word_of[a:b]], layout))
+    return texts
 
 
 def ruled_tables(page: Any, words: Sequence[Word], page_no: int, settings: TableSettings,

@@ -24,7 +24,6 @@ from pipeline.readers.pdf_layout import (
     Word,
     group_rows,
     join_lines,
-    page_body,
 )
 from schemas.document import Block, Document
 
@@ -427,6 +426,11 @@ def test_group_rows_of_one_line_as_the_general_clustering() -> None:
     # an upside-down box (bottom above top) overlaps nothing: one row per word
     flipped = [Word(w.text, w.x0, w.x1, 110.0, 100.0, 10.0, False) for w in line]
     assert len(group_rows(flipped, settings)) == len(flipped)
+
+
+def page_body(words: list[Word], body_top: float, body_bottom: float) -> list[Word]:
+    """The words whose center lies between the header and footer bands."""
+    return [w for w in words if body_top <= (w.top + w.bottom) / 2 <= body_bottom]
 
 
 def test_body_rows_from_the_page_rows_as_grouped_alone() -> None:

@@ -366,11 +366,12 @@ def _read_page(page: Any, number: int, settings: PdfSettings) -> PageResult:
 
 def _body_rows(body: list[Word], words: list[Word], rows: list[list[Word]],
                above: int, below: int, layout: LayoutSettings) -> list[list[Word]]:
-    """group_rows of `body` (page_body of `words`: `above` words lie above it, `below` below
-    it), from `rows`, the group_rows of `words`, when no row holds words on both sides of a
-    band's edge. group_rows makes its rows of consecutive words in the order of their
-    centers, where the body's come in one stretch after those above: the first rows then
-    hold exactly the words above (the last ones those below), the others group alike."""
+    """group_rows of `body` (the words of `words` centered between the bands: `above` words
+    lie above it, `below` below it), from `rows`, the group_rows of `words`, when no row
+    holds words on both sides of a band's edge. group_rows makes its rows of consecutive
+    words in the order of their centers, where the body's come in one stretch after those
+    above: the first rows then hold exactly the words above (the last ones those below),
+    the others group alike."""
     if above + len(body) + below != len(words):  # a word without a center (NaN)
         return group_rows(body, layout)
     start = seen = 0
@@ -403,7 +404,8 @@ def _xyxy(bbox: tuple[float, float, float, float]) -> tuple[float, float, float,
 
 class _Kept:
     """The words of a page kept outside its tables so far, their centers (from the fast
-    path's arrays when it made the words) and which are in the body (:func:`page_body`)."""
+    path's arrays when it made the words) and which are in the body (centered between the
+    header and footer bands)."""
 
     def __init__(self, page: Any, words: list[Word], body_top: float, body_bottom: float
                  ) -> None:

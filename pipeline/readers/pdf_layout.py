@@ -311,19 +311,14 @@ def _row_cover(rows: Sequence[Sequence[Word]], n: int) -> np.ndarray:
     return np.cumsum(marks)[:n]
 
 
-def page_body(words: Sequence[Word], body_top: float, body_bottom: float) -> list[Word]:
-    """The words whose center lies between the header and footer bands."""
-    return [w for w in words if body_top <= (w.top + w.bottom) / 2 <= body_bottom]
-
-
 def layout_page(words: Sequence[Word], tables: Sequence[TableItem], gutter: Gutter | None, *,
                 page: int, settings: LayoutSettings,
                 rows: list[list[Word]] | None = None) -> list[Line | TableItem]:
     """Lines and tables of one page in reading order.
 
-    `gutter`: find_gutter of the page's body words (:func:`page_body`: words inside the
-    header/footer bands are kept, furniture is decided across pages, but do not take part
-    in gutter detection). On a two-column page, items crossing the gutter (titles, wide
+    `gutter`: find_gutter of the page's body words (centers between the header and footer
+    bands; the bands' words are kept, furniture is decided across pages, but do not take
+    part in gutter detection). On a two-column page, items crossing the gutter (titles, wide
     tables) split the page into bands; each band is read left column first, then right
     column. `rows`: group_rows of `words`, when already made.
     """

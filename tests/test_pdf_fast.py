@@ -12,15 +12,17 @@ import pypdfium2.raw as pdfium_c
 import pytest
 from pdfplumber.table import TableFinder, TableSettings
 
-from pipeline.readers import pdfium_bulk
+from pipeline.readers import pdf_fast, pdfium_bulk
 from pipeline.readers.pdf import PdfSettings, read_pdf
 from pipeline.readers.pdf_fast import (
+    _CLASS,
     FastPage,
     FastPdf,
     FastSettings,
     PageCheck,
-    _word_boxes_in_c,
-    _word_boxes_in_numpy,
+    _edges,
+    group_words,
+    words_in_c,
 )
 from pipeline.readers.pdf_layout import Word, words_from_plumber
 from pipeline.readers.pdf_ruled import find_cells
@@ -93,21 +95,37 @@ def test_words_grouped_in_c_and_in_numpy_agree(name: str) -> None:
     if pdfium_bulk.native() is None:
         pytest.skip("no C compiler: only the numpy grouping runs")
     fast = FastPdf(FIXTURES / name)
+    buffers = pdfium_bulk.PageBuffers(_CLASS, capacity=16)  # grown by the first page
     try:
         for number in range(1, len(fast) + 1):
             page = fast.page(number)
             assert isinstance(page, FastPage)
             text_page = pdfium_c.FPDFText_LoadPage(page._page)
             chars = pdfium_bulk.read_chars(text_page)
+            n, n_fonts = buffers.read_chars(text_page)
             pdfium_c.FPDFText_ClosePage(text_page)
-            ids: dict[str, int] = {}
-            names = np.array([ids.setdefault(page._font(h)[0], len(ids))
-                              for h in chars.fonts.tolist()], np.int32)
-            args = (chars, names, page.height, 0.2, 3.0)
-            in_c, in_numpy = _word_boxes_in_c(*args), _word_boxes_in_numpy(*args)
-            assert in_c is not None and in_c[0] == in_numpy[0] and in_c[0].count("\x00") > 10
-            for a, b in zip(in_c[1:], in_numpy[1:], strict=True):
+            again = buffers.page_chars(n, n_fonts)
+            for field in ("code", "generated", "x0", "x1", "bottom", "size", "font", "font_id",
+                          "fonts"):
+                a, b = getattr(chars, field), getattr(again, field)
+                assert a.dtype == b.dtype and np.array_equal(a, b), field
+            in_c = words_in_c(buffers, n, n_fonts, page.height, page._font, 0.2, 3.0)
+            in_numpy = group_words(chars, page.height, page._font, 0.2, 3.0)
+            assert len(in_c[0]) > 10 and in_c[0] == in_numpy[0]
+            assert [type(w.bold) for w in in_c[0]] == [bool] * len(in_c[0])
+            for a, b in zip(in_c[1], in_numpy[1], strict=True):
                 assert a.dtype == b.dtype and np.array_equal(a, b)
+            segments = pdfium_bulk.read_objects(page._page).edges
+            flat = segments.copy()
+            flat[:, 3] = flat[:, 1]  # all horizontal
+            slanted = flat.copy()
+            slanted[:1, 2:] += 1.0
+            for some in (segments, flat, slanted):
+                in_c_edges = _edges(some, page.height)
+                with pytest.MonkeyPatch.context() as patch:
+                    patch.setattr(pdf_fast, "native", lambda: None)
+                    assert repr(_edges(some, page.height)) == repr(in_c_edges)  # -0.0 too
+            assert len(segments) == 0 or _edges(slanted, page.height) is None
             page.close()
     finally:
         fast.close()

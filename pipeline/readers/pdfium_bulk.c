@@ -288,6 +288,86 @@ done:
     return result;
 }
 
+/* ------------------------------------------------------------ one page, reused buffers */
+
+/* The slots of the buffer table of pdfium_bulk.PageBuffers, which the calls below share:
+ * ptsm_chars' arrays; per font index, the id of its name and its boldness; the classes of
+ * the code points; ptsm_words' outputs, then per word its boldness and the index of its
+ * size in `sizes` (the page's distinct word sizes, in order of first use); the counts. */
+enum { B_CODE, B_GENERATED, B_X0, B_X1, B_BOTTOM, B_SIZE, B_FONT, B_FONT_ID, B_FONTS,
+       B_NAME_OF, B_BOLD_OF, B_KINDS, B_TEXT, B_W_X0, B_W_X1, B_W_TOP, B_W_BOTTOM,
+       B_W_SIZE, B_W_FONT, B_W_BOLD, B_W_SIZE_ID, B_SIZES, B_COUNTS };
+
+/* ptsm_chars into the buffers of table b. */
+int ptsm_page_chars(void *tp, void **fn, int n, void **b) {
+    return ptsm_chars(tp, fn, n, b[B_CODE], b[B_GENERATED], b[B_X0], b[B_X1], b[B_BOTTOM],
+                      b[B_SIZE], b[B_FONT], b[B_FONT_ID], b[B_FONTS]);
+}
+
+/* ptsm_words over the buffers of table b, then each word's boldness and size index.
+ * counts: the length of `text`, whether a ligature was kept, the number of sizes. Returns
+ * the number of words, or -1 (a coordinate is not a number). */
+int ptsm_page_words(int n, void **b, double height, double x_tolerance_ratio,
+                    double y_tolerance) {
+    int64_t *counts = b[B_COUNTS];
+    int words = ptsm_words(n, b[B_CODE], b[B_GENERATED], b[B_X0], b[B_X1], b[B_BOTTOM],
+                           b[B_SIZE], b[B_FONT_ID], b[B_NAME_OF], b[B_KINDS], height,
+                           x_tolerance_ratio, y_tolerance, b[B_TEXT], b[B_W_X0], b[B_W_X1],
+                           b[B_W_TOP], b[B_W_BOTTOM], b[B_W_SIZE], b[B_W_FONT], counts);
+    const int32_t *font = b[B_W_FONT];
+    const uint8_t *bold_of = b[B_BOLD_OF];
+    const double *size = b[B_W_SIZE];
+    uint8_t *bold = b[B_W_BOLD];
+    int32_t *size_id = b[B_W_SIZE_ID];
+    double *sizes = b[B_SIZES];
+    int n_sizes = 0, s = 0;
+    for (int w = 0; w < words; w++) {
+        bold[w] = bold_of[font[w]];
+        if (!n_sizes || sizes[s] != size[w]) { /* most words have the previous one's size */
+            for (s = 0; s < n_sizes && sizes[s] != size[w]; s++)
+                ;
+            if (s == n_sizes)
+                sizes[n_sizes++] = size[w];
+        }
+        size_id[w] = s;
+    }
+    counts[2] = n_sizes;
+    return words;
+}
+
+/* The ruling lines of m straight segments (x0 y0 x1 y1, PDF space) on a page `height`
+ * high, as pdf_fast._edges makes them: each segment horizontal (|Δy| <= eps) goes to h,
+ * else each vertical one (|Δx| <= eps) to v, as x0 top x1 bottom length (top down, the
+ * ends of a flat side made equal). counts: the numbers of v and h edges. Returns 0, or -1
+ * when a segment is slanted. */
+int ptsm_ruling_edges(int m, const double *segments, double height, double eps, double *v,
+                      double *h, int *counts) {
+    int nv = 0, nh = 0;
+    for (int i = 0; i < m; i++) {
+        const double *s = segments + 4 * i;
+        double ax = s[0], bx = s[2], ay = height - s[1], by = height - s[3];
+        int flat = fabs(ay - by) <= eps;
+        if (!flat && !(fabs(ax - bx) <= eps))
+            return -1;
+        if (flat)
+            by = ay;
+        else
+            bx = ax;
+        /* np.minimum, np.maximum: the second of equal values (0.0 and -0.0) */
+        double x0 = ax < bx ? ax : bx, x1 = ax > bx ? ax : bx;
+        double top = ay < by ? ay : by, bottom = ay > by ? ay : by;
+        double *e = flat ? h + 5 * nh++ : v + 5 * nv++;
+        e[0] = x0;
+        e[1] = top;
+        e[2] = x1;
+        e[3] = bottom;
+        e[4] = flat ? x1 - x0 : bottom - top;
+    }
+    counts[0] = nv;
+    counts[1] = nh;
+    return 0;
+}
+
 /* ------------------------------------------------------------ ruled cells */
 
 /* The table finder of pipeline/readers/pdf_ruled.py (pdfplumber's "lines" strategies), step

@@ -22,6 +22,7 @@ from pipeline.readers.pdf_fast import (
     PageCheck,
     _edges,
     group_words,
+    inspect_page,
     words_in_c,
 )
 from pipeline.readers.pdf_layout import Word, words_from_plumber
@@ -129,6 +130,30 @@ def test_words_grouped_in_c_and_in_numpy_agree(name: str) -> None:
             page.close()
     finally:
         fast.close()
+
+
+@pytest.mark.parametrize("name", [*NAMES, "scanned.pdf"])
+def test_pages_inspected_in_c_and_in_python_agree(name: str) -> None:
+    if pdfium_bulk.native() is None:
+        pytest.skip("no C compiler: only the Python inspection runs")
+    buffers = pdfium_bulk.ObjectBuffers(objects=1, segments=1)  # grown by the pages
+    doc = pdfium.PdfDocument(str(FIXTURES / name))
+    reasons = set()
+    try:
+        for index in range(len(doc)):
+            page = pdfium_c.FPDF_LoadPage(doc, index)
+            for settings in (FastSettings(), FastSettings(max_objects=2)):
+                in_c = inspect_page(page, settings, buffers)
+                with pytest.MonkeyPatch.context() as patch:
+                    patch.setattr(pdfium_bulk, "native", lambda: None)
+                    patch.setattr(pdf_fast, "native", lambda: None)
+                    in_python = inspect_page(page, settings)
+                assert repr(in_c) == repr(in_python)  # -0.0 too
+                reasons.add(in_c.reason)
+            pdfium_c.FPDF_ClosePage(page)
+        assert "straight lines only" in reasons
+    finally:
+        doc.close()
 
 
 def _by_page(doc) -> dict[int, list[tuple]]:

@@ -31,9 +31,11 @@ import pypdfium2.raw as pdfium_c
 from pdfplumber.table import Table, TableSettings
 from pdfplumber.utils.text import LIGATURES
 
+from pipeline.readers import pdfium_bulk
 from pipeline.readers.pdf_layout import Word, is_bold
 from pipeline.readers.pdf_ruled import Edge, find_cells_of_lines
 from pipeline.readers.pdfium_bulk import (
+    ObjectBuffers,
     PageBuffers,
     PageChars,
     font_name,
@@ -90,14 +92,16 @@ class FastPdf:
         self.fonts: dict[int, tuple[str, bool]] = {}
         self.open_pages: dict[int, Any] = {}  # id → FPDF_PAGE
         self.buffers = PageBuffers(_CLASS) if native() is not None else None
+        self.object_buffers = ObjectBuffers() if native() is not None else None
         if self.settings.enabled:
             try:
                 self.doc = pdfium.PdfDocument(str(path))
             except pdfium.PdfiumError:
                 self.doc = None  # pdfplumber alone reads the file (and reports its errors)
+        self.n_pages = len(self.doc) if self.doc is not None else 0
 
     def __len__(self) -> int:
-        return len(self.doc) if self.doc is not None else 0
+        return self.n_pages
 
     def close(self) -> None:
         for page in list(self.open_pages.values()):
@@ -105,6 +109,7 @@ class FastPdf:
         if self.doc is not None:
             self.doc.close()
             self.doc = None
+            self.n_pages = 0
 
     def close_page(self, page: Any) -> None:
         if self.open_pages.pop(id(page), None) is not None:
@@ -114,14 +119,14 @@ class FastPdf:
         """A FastPage for page `number` (1-based) when it qualifies, else the refusal."""
         if self.doc is None:
             return PageCheck(False, "fast path off")
-        if number > len(self.doc):
+        if number > self.n_pages:
             return PageCheck(False, "page count differs")
         page = pdfium_c.FPDF_LoadPage(self.doc, number - 1)
         if not page:  # pdfplumber may still read it (or say why not)
             return PageCheck(False, "PDFium could not load the page")
         self.open_pages[id(page)] = page
         try:
-            check = inspect_page(page, self.settings)
+            check = inspect_page(page, self.settings, self.object_buffers)
         except Exception as exc:  # any surprise: pdfplumber reads the page
             self.close_page(page)
             return PageCheck(False, f"inspection failed: {type(exc).__name__}")
@@ -131,9 +136,24 @@ class FastPdf:
         return FastPage(page, check, self.fonts, self.close_page, self.buffers)
 
 
-def inspect_page(page: Any, settings: FastSettings) -> PageCheck:
+_REASONS = {pdfium_bulk.ROTATED: "rotated page", pdfium_bulk.BOX: "page box not at origin",
+            pdfium_bulk.TOO_MANY: "too many objects", pdfium_bulk.FORM: "form or shading object",
+            pdfium_bulk.TURNED: "rotated or mirrored text",
+            pdfium_bulk.CURVED: "curved or slanted path"}
+
+
+def inspect_page(page: Any, settings: FastSettings, buffers: ObjectBuffers | None = None
+                 ) -> PageCheck:
     """Decide with cheap signals whether PDFium's view of the page (``FPDF_PAGE``) matches
-    pdfminer's."""
+    pdfminer's; in one C call with `buffers` (the C helper loaded)."""
+    if buffers is not None:
+        found = buffers.inspect(page, settings.max_objects, _EPS)
+        if found.answer == pdfium_bulk.NO_ROTATION:
+            raise pdfium.PdfiumError("Failed to get page rotation.")
+        if found.answer != pdfium_bulk.FAST:
+            return PageCheck(False, _REASONS[found.answer])
+        return PageCheck(True, "straight lines only", found.n_images, (found.v, found.h),
+                         found.width, found.height)
     width, height = pdfium_c.FPDF_GetPageWidthF(page), pdfium_c.FPDF_GetPageHeightF(page)
     rotation = pdfium_c.FPDFPage_GetRotation(page)
     if rotation == -1:

@@ -368,6 +368,80 @@ int ptsm_ruling_edges(int m, const double *segments, double height, double eps, 
     return 0;
 }
 
+typedef float (*page_size_t)(void *);
+typedef int (*page_rotation_t)(void *);
+typedef int (*media_box_t)(void *, float *, float *, float *, float *);
+typedef int (*count_objects_t)(void *);
+
+/* ptsm_inspect's function table: these, then ptsm_objects' (O_*) */
+enum { P_WIDTH, P_HEIGHT, P_ROTATION, P_MEDIA_BOX, P_COUNT_OBJECTS, P_OBJECT_FUNCTIONS };
+/* its answers (pdf_fast.inspect_page's reasons) */
+enum { I_FAST, I_NO_ROTATION, I_ROTATED, I_BOX, I_TOO_MANY, I_FORM, I_TURNED, I_CURVED,
+       I_ROOM };
+/* the slots of its buffer table (pdfium_bulk.ObjectBuffers) */
+enum { S_KIND, S_MATRIX, S_CURVES, S_EDGES, S_EDGE_OBJ, S_V, S_H, S_FACTS };
+enum { PAGEOBJ_IMAGE = 3 };
+
+/* pdf_fast.inspect_page in one call: the page's size, rotation, MediaBox (US Letter when
+ * it has none) and objects (at most `capacity`; their segments at most `room`), then the
+ * ruling lines (ptsm_ruling_edges). facts: width, height, images, v and h edges, then on
+ * I_ROOM the objects and segments to make room for. Returns an I_* answer. */
+int ptsm_inspect(void *page, void **fn, int max_objects, int capacity, int room, float tilt,
+                 double eps, void **b) {
+    double *facts = b[S_FACTS];
+    double width = ((page_size_t)fn[P_WIDTH])(page);
+    double height = ((page_size_t)fn[P_HEIGHT])(page);
+    facts[0] = width;
+    facts[1] = height;
+    int rotation = ((page_rotation_t)fn[P_ROTATION])(page);
+    if (rotation == -1)
+        return I_NO_ROTATION;
+    if (rotation != 0)
+        return I_ROTATED;
+    float bx0 = 0.0f, by0 = 0.0f, bx1 = 0.0f, by1 = 0.0f;
+    double x0 = 0.0, y0 = 0.0, x1 = 612.0, y1 = 792.0;
+    if (((media_box_t)fn[P_MEDIA_BOX])(page, &bx0, &by0, &bx1, &by1)) {
+        x0 = bx0;
+        y0 = by0;
+        x1 = bx1;
+        y1 = by1;
+    }
+    if (fabs(x0) > eps || fabs(y0) > eps || fabs(x1 - width) > eps || fabs(y1 - height) > eps)
+        return I_BOX;
+    int n = ((count_objects_t)fn[P_COUNT_OBJECTS])(page);
+    if (n > max_objects)
+        return I_TOO_MANY;
+    facts[5] = n;
+    facts[6] = 0;
+    if (n > capacity)
+        return I_ROOM;
+    int turned = 0, *kind = b[S_KIND], *curves = b[S_CURVES];
+    int m = ptsm_objects(page, fn + P_OBJECT_FUNCTIONS, n, kind, b[S_MATRIX], curves, room,
+                         b[S_EDGES], b[S_EDGE_OBJ], tilt, &turned);
+    facts[6] = m;
+    if (m > room)
+        return I_ROOM;
+    int images = 0, drawn = 0, curved = 0;
+    for (int i = 0; i < n; i++) {
+        images += kind[i] == PAGEOBJ_IMAGE;
+        drawn += kind[i] == PAGEOBJ_TEXT || kind[i] == PAGEOBJ_PATH;
+        curved |= curves[i] != 0;
+    }
+    facts[2] = images;
+    if (images + drawn != n)
+        return I_FORM;
+    if (turned)
+        return I_TURNED;
+    if (curved)
+        return I_CURVED;
+    int counts[2] = {0, 0};
+    if (ptsm_ruling_edges(m, b[S_EDGES], height, eps, b[S_V], b[S_H], counts) < 0)
+        return I_CURVED;
+    facts[3] = counts[0];
+    facts[4] = counts[1];
+    return I_FAST;
+}
+
 /* ------------------------------------------------------------ ruled cells */
 
 /* The table finder of pipeline/readers/pdf_ruled.py (pdfplumber's "lines" strategies), step

@@ -37,6 +37,8 @@ _OBJECT_FUNCTIONS = ("FPDFPage_GetObject", "FPDFPageObj_GetType", "FPDFPageObj_G
                      "FPDFPath_CountSegments", "FPDFPath_GetPathSegment",
                      "FPDFPathSegment_GetType", "FPDFPathSegment_GetPoint",
                      "FPDFPathSegment_GetClose")
+_PAGE_FUNCTIONS = ("FPDF_GetPageWidthF", "FPDF_GetPageHeightF", "FPDFPage_GetRotation",
+                   "FPDFPage_GetMediaBox", "FPDFPage_CountObjects", *_OBJECT_FUNCTIONS)
 
 
 @dataclass
@@ -123,12 +125,14 @@ def native() -> ctypes.CDLL | None:
     lib.ptsm_page_words.restype = i32
     lib.ptsm_ruling_edges.argtypes = [i32, vp, f64, f64, vp, vp, vp]
     lib.ptsm_ruling_edges.restype = i32
+    lib.ptsm_inspect.argtypes = [vp, vp, i32, i32, i32, ctypes.c_float, f64, vp]
+    lib.ptsm_inspect.restype = i32
     lib.ptsm_ruled_cells.argtypes = [i32, i32, vp, i32, i32, vp]
     lib.ptsm_ruled_cells.restype = i32
     return lib
 
 
-@lru_cache(maxsize=2)
+@lru_cache(maxsize=3)
 def _table(names: tuple[str, ...]) -> ctypes.Array:
     return (ctypes.c_void_p * len(names))(*(_address(getattr(pdfium_c, n)) for n in names))
 
@@ -208,6 +212,68 @@ class PageBuffers:
 @lru_cache(maxsize=1)
 def _char_table() -> int:
     return ctypes.addressof(_table(_CHAR_FUNCTIONS))
+
+
+@lru_cache(maxsize=1)
+def _page_table() -> int:
+    return ctypes.addressof(_table(_PAGE_FUNCTIONS))
+
+
+# ptsm_inspect's answers (the I_* of pdfium_bulk.c)
+FAST, NO_ROTATION, ROTATED, BOX, TOO_MANY, FORM, TURNED, CURVED, ROOM = range(9)
+
+
+@dataclass
+class Inspection:
+    """``ObjectBuffers.inspect``'s findings: an answer (FAST…CURVED), the page's size, its
+    images and (FAST) its vertical and horizontal edges ``[x0, top, x1, bottom, length]``."""
+
+    answer: int
+    width: float
+    height: float
+    n_images: int
+    v: list[list[float]]
+    h: list[list[float]]
+
+
+class ObjectBuffers:
+    """The arrays ``ptsm_inspect`` fills, reused from page to page (grown when a page has
+    more objects or segments), and the table of their addresses (the ``S_*`` slots)."""
+
+    def __init__(self, objects: int = 256, segments: int = 1024) -> None:
+        self.facts = np.zeros(7, np.float64)
+        self._allocate(objects, segments)
+
+    def _allocate(self, objects: int, segments: int) -> None:
+        self.objects, self.segments = objects, segments
+        self.kind = np.empty(objects, np.int32)
+        self.matrix = np.empty((objects, 6), np.float32)
+        self.curves = np.empty(objects, np.int32)
+        self.edges = np.empty((segments, 4), np.float64)
+        self.edge_object = np.empty(segments, np.int32)
+        self.v = np.empty((segments, 5), np.float64)
+        self.h = np.empty((segments, 5), np.float64)
+        slots = (self.kind, self.matrix, self.curves, self.edges, self.edge_object, self.v,
+                 self.h, self.facts)
+        self.table = (ctypes.c_void_p * len(slots))(*(a.ctypes.data for a in slots))
+        self.table_address = ctypes.addressof(self.table)
+
+    def inspect(self, page: Any, max_objects: int, eps: float) -> Inspection:
+        """``ptsm_inspect`` of a PDFium page (``FPDF_PAGE``; the C helper must be loaded):
+        at most max_objects objects, `eps` the tolerance of the box and the edges."""
+        lib = native()
+        assert lib is not None
+        while True:
+            answer = lib.ptsm_inspect(page, _page_table(), max_objects, self.objects,
+                                      self.segments, TEXT_TILT, eps, self.table_address)
+            width, height, images, nv, nh, objects, segments = self.facts.tolist()
+            if answer != ROOM:
+                break
+            self._allocate(max(int(objects), self.objects), max(int(segments), self.segments))
+        if answer != FAST:
+            return Inspection(answer, width, height, int(images), [], [])
+        return Inspection(answer, width, height, int(images), self.v[:int(nv)].tolist(),
+                          self.h[:int(nh)].tolist())
 
 
 def ruling_edges(segments: np.ndarray, height: float, eps: float

@@ -132,6 +132,39 @@ def test_words_grouped_in_c_and_in_numpy_agree(name: str) -> None:
         fast.close()
 
 
+def test_words_grouped_in_c_and_in_numpy_agree_on_shuffled_characters() -> None:
+    if pdfium_bulk.native() is None:
+        pytest.skip("no C compiler: only the numpy grouping runs")
+    fonts = {11: ("F1", False), 22: ("F1-Bold", True), 33: ("F1", False)}  # 33: F1 again
+    codes = [ord(c) for c in "abcdeé-1 \ufb01"] + [0x02, 0x0A, 0x20, 0x20]
+    rnd = random.Random(3)
+    buffers = pdfium_bulk.PageBuffers(_CLASS, capacity=8)
+    for _ in range(300):
+        n = rnd.randint(1, 300)
+        if n > buffers.capacity:
+            buffers._allocate(n)
+        lines = [rnd.uniform(50, 800) for _ in range(rnd.randint(1, 12))]
+        b = buffers
+        b.code[:n] = [rnd.choice(codes) for _ in range(n)]
+        b.generated[:n] = [rnd.random() < 0.2 for _ in range(n)]
+        b.x0[:n] = [rnd.choice([rnd.uniform(0, 500), rnd.randrange(0, 60, 3)]) for _ in range(n)]
+        b.x1[:n] = b.x0[:n] + [rnd.choice([-1.0, 0.0, 3.0, 5.5, 12.0]) for _ in range(n)]
+        b.bottom[:n] = [rnd.choice(lines) + rnd.choice([0.0, 0.0, 1.0, 2.5, -4.0])
+                        for _ in range(n)]
+        stretches = np.repeat(np.arange(n), [rnd.randint(1, 40) for _ in range(n)])[:n]
+        b.size[:n] = np.array([rnd.choice([9.0, 10.0, 10.00001, 12.0]) for _ in range(n)])[
+            stretches]  # one font and size per text object
+        b.font_id[:n] = np.array([rnd.randrange(3) for _ in range(n)])[stretches]
+        b.fonts[:3] = [11, 22, 33]
+        b.font[:n] = b.fonts[b.font_id[:n]]
+        chars = b.page_chars(n, 3)
+        in_c = words_in_c(b, n, 3, 842.0, fonts.__getitem__, 0.2, 3.0)
+        in_numpy = group_words(chars, 842.0, fonts.__getitem__, 0.2, 3.0)
+        assert repr(in_c[0]) == repr(in_numpy[0])
+        for x, y in zip(in_c[1], in_numpy[1], strict=True):
+            assert x.dtype == y.dtype and np.array_equal(x, y)
+
+
 @pytest.mark.parametrize("name", [*NAMES, "scanned.pdf"])
 def test_pages_inspected_in_c_and_in_python_agree(name: str) -> None:
     if pdfium_bulk.native() is None:

@@ -153,41 +153,62 @@ int ptsm_objects(void *page, void **fn, int n, int *kind, float *matrix, int *cu
 
 enum { SKIP = 1, SPACE = 2, LIGATURE = 4, PDFIUM_HYPHEN = 0x02 };
 
-/* Is a (major, minor) key after b's? */
-static int after(const int64_t *major, const double *minor, int32_t a, int32_t b) {
-    return major[a] > major[b] || (major[a] == major[b] && minor[a] > minor[b]);
-}
-
-/* order[0..n) = the indexes sorted by (major, minor), ties in index order (np.lexsort's
- * stable order). The characters of a page come in few ascending stretches, so these are
- * found and merged pairwise (left first on ties: stable) until one is left; in order, the
- * identity. tmp: n ints; bounds: n + 1 ints. */
-static void stable_order(int n, const int64_t *major, const double *minor, int32_t *order,
-                         int32_t *tmp, int32_t *bounds) {
+/* Sort order[lo..hi) by minor, stably: its ascending stretches (a page's characters come
+ * in few) are merged pairwise, left first on ties, until one is left. tmp: as order;
+ * bounds: hi - lo + 1 ints. */
+static void sort_by_minor(int lo, int hi, const double *minor, int32_t *order, int32_t *tmp,
+                          int32_t *bounds) {
     int runs = 0;
-    for (int i = 0; i < n; i++) {
-        order[i] = i;
-        if (i == 0 || after(major, minor, i - 1, i))
+    for (int i = lo; i < hi; i++)
+        if (i == lo || minor[order[i - 1]] > minor[order[i]])
             bounds[runs++] = i;
-    }
-    bounds[runs] = n;
+    bounds[runs] = hi;
     while (runs > 1) {
         int merged = 0;
         for (int r = 0; r < runs; r += 2) {
-            int lo = bounds[r], mid = bounds[r + 1];
-            int hi = r + 1 < runs ? bounds[r + 2] : mid;
-            int a = lo, b = mid, k = lo;
-            while (a < mid && b < hi)
-                tmp[k++] = after(major, minor, order[a], order[b]) ? order[b++] : order[a++];
+            int start = bounds[r], mid = bounds[r + 1];
+            int end = r + 1 < runs ? bounds[r + 2] : mid;
+            int a = start, b = mid, k = start;
+            while (a < mid && b < end)
+                tmp[k++] = minor[order[a]] > minor[order[b]] ? order[b++] : order[a++];
             while (a < mid)
                 tmp[k++] = order[a++];
-            while (b < hi)
+            while (b < end)
                 tmp[k++] = order[b++];
-            bounds[merged++] = lo;
+            bounds[merged++] = start;
         }
-        bounds[merged] = n;
+        bounds[merged] = hi;
         runs = merged;
-        memcpy(order, tmp, sizeof(int32_t) * n);
+        memcpy(order + lo, tmp + lo, sizeof(int32_t) * (size_t)(hi - lo));
+    }
+}
+
+/* order[0..n) = the indexes sorted by (major, minor), ties in index order (np.lexsort's
+ * stable order); the major keys are in 1..n. A counting sort by major (none when the keys
+ * already ascend), then each major key's stretch sorted by minor. tmp: n ints; bounds:
+ * n + 1 ints; count: n + 2 ints. */
+static void stable_order(int n, const int64_t *major, const double *minor, int32_t *order,
+                         int32_t *tmp, int32_t *bounds, int32_t *count) {
+    int ascending = 1;
+    for (int i = 1; i < n && ascending; i++)
+        ascending = major[i - 1] <= major[i];
+    if (ascending) {
+        for (int i = 0; i < n; i++)
+            order[i] = i;
+    } else {
+        memset(count, 0, sizeof(int32_t) * (size_t)(n + 2));
+        for (int i = 0; i < n; i++)
+            count[major[i] + 1]++;
+        for (int v = 1; v < n + 2; v++)
+            count[v] += count[v - 1]; /* count[v]: the keys below v */
+        for (int i = 0; i < n; i++)
+            order[count[major[i]]++] = i;
+    }
+    for (int lo = 0, hi; lo < n; lo = hi) {
+        for (hi = lo + 1; hi < n && major[order[hi]] == major[order[lo]]; hi++)
+            ;
+        if (hi - lo > 1)
+            sort_by_minor(lo, hi, minor, order, tmp, bounds);
     }
 }
 
@@ -208,14 +229,15 @@ int ptsm_words(int n, const uint32_t *code, const uint8_t *generated, const doub
     size_t nn = n > 0 ? (size_t)n : 1;
     double *k_x0 = malloc(sizeof(double) * nn * 4);
     int64_t *keys = malloc(sizeof(int64_t) * nn * 2);
-    int32_t *ints = malloc(sizeof(int32_t) * (nn * 6 + 1));
+    int32_t *ints = malloc(sizeof(int32_t) * (nn * 7 + 3));
     if (!k_x0 || !keys || !ints)
         goto done;
     double *k_x1 = k_x0 + nn, *k_top = k_x0 + 2 * nn, *k_size = k_x0 + 3 * nn;
     int64_t *run = keys, *line = keys + nn;
     int32_t *kept = ints, *by_top = ints + nn, *order = ints + 2 * nn, *tmp = ints + 3 * nn;
-    int32_t *name = ints + 4 * nn, *bounds = ints + 5 * nn;
+    int32_t *name = ints + 4 * nn, *bounds = ints + 5 * nn, *count = ints + 6 * nn + 1;
     int m = 0;
+    double raw_size = 0.0, rounded = 0.0; /* the last size rounded (a text object's) */
     for (int i = 0; i < n; i++) {
         uint8_t kind = kinds[code[i] < 0x10000 ? code[i] : 0x10000];
         if ((kind & SKIP) || (code[i] == 32 && generated[i]))
@@ -225,7 +247,11 @@ int ptsm_words(int n, const uint32_t *code, const uint8_t *generated, const doub
         double b = height - bottom[i];
         k_x0[m] = x0[i];
         k_x1[m] = x1[i] >= x0[i] ? x1[i] : x0[i]; /* np.maximum */
-        k_size[m] = rint(size[i] * 10000.0) / 10000.0; /* np.round(size, 4) */
+        if (m == 0 || size[i] != raw_size || signbit(size[i]) != signbit(raw_size)) {
+            raw_size = size[i];
+            rounded = rint(raw_size * 10000.0) / 10000.0; /* np.round(size, 4) */
+        }
+        k_size[m] = rounded;
         k_top[m] = b - k_size[m];
         name[m] = name_of[font_id[i]];
         kept[m++] = i;
@@ -234,7 +260,7 @@ int ptsm_words(int n, const uint32_t *code, const uint8_t *generated, const doub
     for (int k = 0; k < m; k++)
         run[k] = k == 0 ? 1 : run[k - 1] + (k_size[k] != k_size[k - 1] || name[k] != name[k - 1]);
     /* lines: inside each run, tops chained within y_tolerance */
-    stable_order(m, run, k_top, by_top, tmp, bounds);
+    stable_order(m, run, k_top, by_top, tmp, bounds, count);
     int64_t lines = 0;
     for (int k = 0; k < m; k++) {
         int32_t a = by_top[k], p = k ? by_top[k - 1] : 0;
@@ -242,7 +268,7 @@ int ptsm_words(int n, const uint32_t *code, const uint8_t *generated, const doub
         line[a] = lines;
     }
     /* reading order: line by line, by x inside a line */
-    stable_order(m, line, k_x0, order, tmp, bounds);
+    stable_order(m, line, k_x0, order, tmp, bounds, count);
     int words = 0, len = 0, ligature = 0, prev_space = 0;
     for (int k = 0; k < m; k++) {
         int32_t a = order[k], p = k ? order[k - 1] : 0;

@@ -20,7 +20,6 @@ from pipeline.readers.pdf_fast import (
     FastPdf,
     FastSettings,
     PageCheck,
-    _edges,
     group_words,
     inspect_page,
     words_in_c,
@@ -116,17 +115,6 @@ def test_words_grouped_in_c_and_in_numpy_agree(name: str) -> None:
             assert [type(w.bold) for w in in_c[0]] == [bool] * len(in_c[0])
             for a, b in zip(in_c[1], in_numpy[1], strict=True):
                 assert a.dtype == b.dtype and np.array_equal(a, b)
-            segments = pdfium_bulk.read_objects(page._page).edges
-            flat = segments.copy()
-            flat[:, 3] = flat[:, 1]  # all horizontal
-            slanted = flat.copy()
-            slanted[:1, 2:] += 1.0
-            for some in (segments, flat, slanted):
-                in_c_edges = _edges(some, page.height)
-                with pytest.MonkeyPatch.context() as patch:
-                    patch.setattr(pdf_fast, "native", lambda: None)
-                    assert repr(_edges(some, page.height)) == repr(in_c_edges)  # -0.0 too
-            assert len(segments) == 0 or _edges(slanted, page.height) is None
             page.close()
     finally:
         fast.close()
@@ -157,12 +145,14 @@ def test_words_grouped_in_c_and_in_numpy_agree_on_shuffled_characters() -> None:
         b.font_id[:n] = np.array([rnd.randrange(3) for _ in range(n)])[stretches]
         b.fonts[:3] = [11, 22, 33]
         b.font[:n] = b.fonts[b.font_id[:n]]
+        if rnd.random() < 0.05:  # not a number: the numpy grouping decides
+            b.x0[rnd.randrange(n)] = np.nan
         chars = b.page_chars(n, 3)
         in_c = words_in_c(b, n, 3, 842.0, fonts.__getitem__, 0.2, 3.0)
         in_numpy = group_words(chars, 842.0, fonts.__getitem__, 0.2, 3.0)
         assert repr(in_c[0]) == repr(in_numpy[0])
         for x, y in zip(in_c[1], in_numpy[1], strict=True):
-            assert x.dtype == y.dtype and np.array_equal(x, y)
+            assert x.dtype == y.dtype and np.array_equal(x, y, equal_nan=True)
 
 
 @pytest.mark.parametrize("name", [*NAMES, "scanned.pdf"])

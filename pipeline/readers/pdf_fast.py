@@ -42,7 +42,6 @@ from pipeline.readers.pdfium_bulk import (
     native,
     read_chars,
     read_objects,
-    ruling_edges,
 )
 
 _PDFIUM_HYPHEN = 0x02  # PDFium's code for a hyphen ending a line (pdfminer keeps "-")
@@ -197,8 +196,6 @@ def _edges(segments: np.ndarray, height: float) -> tuple[list[Edge], list[Edge]]
     h: list[Edge] = []
     if not len(segments):
         return v, h
-    if native() is not None:
-        return ruling_edges(segments, height, _EPS)
     ax, bx = segments[:, 0], segments[:, 2]
     ay, by = height - segments[:, 1], height - segments[:, 3]
     horizontal = np.abs(ay - by) <= _EPS

@@ -123,8 +123,6 @@ def native() -> ctypes.CDLL | None:
     lib.ptsm_page_chars.restype = i32
     lib.ptsm_page_words.argtypes = [i32, vp, f64, f64, f64]
     lib.ptsm_page_words.restype = i32
-    lib.ptsm_ruling_edges.argtypes = [i32, vp, f64, f64, vp, vp, vp]
-    lib.ptsm_ruling_edges.restype = i32
     lib.ptsm_inspect.argtypes = [vp, vp, i32, i32, i32, ctypes.c_float, f64, vp]
     lib.ptsm_inspect.restype = i32
     lib.ptsm_ruled_cells.argtypes = [i32, i32, vp, i32, i32, vp]
@@ -274,23 +272,6 @@ class ObjectBuffers:
             return Inspection(answer, width, height, int(images), [], [])
         return Inspection(answer, width, height, int(images), self.v[:int(nv)].tolist(),
                           self.h[:int(nh)].tolist())
-
-
-def ruling_edges(segments: np.ndarray, height: float, eps: float
-                 ) -> tuple[list[list[float]], list[list[float]]] | None:
-    """``ptsm_ruling_edges`` (the C helper must be loaded) over the (m, 4) segments: the
-    vertical and horizontal edges as lists ``[x0, top, x1, bottom, length]``, or None when
-    a segment is slanted."""
-    m = len(segments)
-    v, h = np.empty((2, m, 5), np.float64)
-    counts = np.empty(2, np.int32)
-    lib = native()
-    assert lib is not None
-    if lib.ptsm_ruling_edges(m, address(segments), height, eps, address(v), address(h),
-                             address(counts)) < 0:
-        return None
-    nv, nh = counts.tolist()
-    return v[:nv].tolist(), h[:nh].tolist()
 
 
 def read_chars(text_page: Any) -> PageChars:

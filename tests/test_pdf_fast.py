@@ -12,15 +12,17 @@ import pypdfium2.raw as pdfium_c
 import pytest
 from pdfplumber.table import TableFinder, TableSettings
 
-from pipeline.readers import pdfium_bulk
+from pipeline.readers import pdf_fast, pdfium_bulk
 from pipeline.readers.pdf import PdfSettings, read_pdf
 from pipeline.readers.pdf_fast import (
+    _CLASS,
     FastPage,
     FastPdf,
     FastSettings,
     PageCheck,
-    _word_boxes_in_c,
-    _word_boxes_in_numpy,
+    group_words,
+    inspect_page,
+    words_in_c,
 )
 from pipeline.readers.pdf_layout import Word, words_from_plumber
 from pipeline.readers.pdf_ruled import find_cells
@@ -93,24 +95,88 @@ def test_words_grouped_in_c_and_in_numpy_agree(name: str) -> None:
     if pdfium_bulk.native() is None:
         pytest.skip("no C compiler: only the numpy grouping runs")
     fast = FastPdf(FIXTURES / name)
+    buffers = pdfium_bulk.PageBuffers(_CLASS, capacity=16)  # grown by the first page
     try:
         for number in range(1, len(fast) + 1):
             page = fast.page(number)
             assert isinstance(page, FastPage)
             text_page = pdfium_c.FPDFText_LoadPage(page._page)
             chars = pdfium_bulk.read_chars(text_page)
+            n, n_fonts = buffers.read_chars(text_page)
             pdfium_c.FPDFText_ClosePage(text_page)
-            ids: dict[str, int] = {}
-            names = np.array([ids.setdefault(page._font(h)[0], len(ids))
-                              for h in chars.fonts.tolist()], np.int32)
-            args = (chars, names, page.height, 0.2, 3.0)
-            in_c, in_numpy = _word_boxes_in_c(*args), _word_boxes_in_numpy(*args)
-            assert in_c is not None and in_c[0] == in_numpy[0] and in_c[0].count("\x00") > 10
-            for a, b in zip(in_c[1:], in_numpy[1:], strict=True):
+            again = buffers.page_chars(n, n_fonts)
+            for field in ("code", "generated", "x0", "x1", "bottom", "size", "font", "font_id",
+                          "fonts"):
+                a, b = getattr(chars, field), getattr(again, field)
+                assert a.dtype == b.dtype and np.array_equal(a, b), field
+            in_c = words_in_c(buffers, n, n_fonts, page.height, page._font, 0.2, 3.0)
+            in_numpy = group_words(chars, page.height, page._font, 0.2, 3.0)
+            assert len(in_c[0]) > 10 and in_c[0] == in_numpy[0]
+            assert [type(w.bold) for w in in_c[0]] == [bool] * len(in_c[0])
+            for a, b in zip(in_c[1], in_numpy[1], strict=True):
                 assert a.dtype == b.dtype and np.array_equal(a, b)
             page.close()
     finally:
         fast.close()
+
+
+def test_words_grouped_in_c_and_in_numpy_agree_on_shuffled_characters() -> None:
+    if pdfium_bulk.native() is None:
+        pytest.skip("no C compiler: only the numpy grouping runs")
+    fonts = {11: ("F1", False), 22: ("F1-Bold", True), 33: ("F1", False)}  # 33: F1 again
+    codes = [ord(c) for c in "abcdeé-1 \ufb01"] + [0x02, 0x0A, 0x20, 0x20]
+    rnd = random.Random(3)
+    buffers = pdfium_bulk.PageBuffers(_CLASS, capacity=8)
+    for _ in range(300):
+        n = rnd.randint(1, 300)
+        if n > buffers.capacity:
+            buffers._allocate(n)
+        lines = [rnd.uniform(50, 800) for _ in range(rnd.randint(1, 12))]
+        b = buffers
+        b.code[:n] = [rnd.choice(codes) for _ in range(n)]
+        b.generated[:n] = [rnd.random() < 0.2 for _ in range(n)]
+        b.x0[:n] = [rnd.choice([rnd.uniform(0, 500), rnd.randrange(0, 60, 3)]) for _ in range(n)]
+        b.x1[:n] = b.x0[:n] + [rnd.choice([-1.0, 0.0, 3.0, 5.5, 12.0]) for _ in range(n)]
+        b.bottom[:n] = [rnd.choice(lines) + rnd.choice([0.0, 0.0, 1.0, 2.5, -4.0])
+                        for _ in range(n)]
+        stretches = np.repeat(np.arange(n), [rnd.randint(1, 40) for _ in range(n)])[:n]
+        b.size[:n] = np.array([rnd.choice([9.0, 10.0, 10.00001, 12.0]) for _ in range(n)])[
+            stretches]  # one font and size per text object
+        b.font_id[:n] = np.array([rnd.randrange(3) for _ in range(n)])[stretches]
+        b.fonts[:3] = [11, 22, 33]
+        b.font[:n] = b.fonts[b.font_id[:n]]
+        if rnd.random() < 0.05:  # not a number: the numpy grouping decides
+            b.x0[rnd.randrange(n)] = np.nan
+        chars = b.page_chars(n, 3)
+        in_c = words_in_c(b, n, 3, 842.0, fonts.__getitem__, 0.2, 3.0)
+        in_numpy = group_words(chars, 842.0, fonts.__getitem__, 0.2, 3.0)
+        assert repr(in_c[0]) == repr(in_numpy[0])
+        for x, y in zip(in_c[1], in_numpy[1], strict=True):
+            assert x.dtype == y.dtype and np.array_equal(x, y, equal_nan=True)
+
+
+@pytest.mark.parametrize("name", [*NAMES, "scanned.pdf"])
+def test_pages_inspected_in_c_and_in_python_agree(name: str) -> None:
+    if pdfium_bulk.native() is None:
+        pytest.skip("no C compiler: only the Python inspection runs")
+    buffers = pdfium_bulk.ObjectBuffers(objects=1, segments=1)  # grown by the pages
+    doc = pdfium.PdfDocument(str(FIXTURES / name))
+    reasons = set()
+    try:
+        for index in range(len(doc)):
+            page = pdfium_c.FPDF_LoadPage(doc, index)
+            for settings in (FastSettings(), FastSettings(max_objects=2)):
+                in_c = inspect_page(page, settings, buffers)
+                with pytest.MonkeyPatch.context() as patch:
+                    patch.setattr(pdfium_bulk, "native", lambda: None)
+                    patch.setattr(pdf_fast, "native", lambda: None)
+                    in_python = inspect_page(page, settings)
+                assert repr(in_c) == repr(in_python)  # -0.0 too
+                reasons.add(in_c.reason)
+            pdfium_c.FPDF_ClosePage(page)
+        assert "straight lines only" in reasons
+    finally:
+        doc.close()
 
 
 def _by_page(doc) -> dict[int, list[tuple]]:

@@ -31,11 +31,13 @@ import pypdfium2.raw as pdfium_c
 from pdfplumber.table import Table, TableSettings
 from pdfplumber.utils.text import LIGATURES
 
+from pipeline.readers import pdfium_bulk
 from pipeline.readers.pdf_layout import Word, is_bold
 from pipeline.readers.pdf_ruled import Edge, find_cells_of_lines
 from pipeline.readers.pdfium_bulk import (
+    ObjectBuffers,
+    PageBuffers,
     PageChars,
-    address,
     font_name,
     native,
     read_chars,
@@ -76,7 +78,8 @@ class PageCheck:
 
 
 class FastPdf:
-    """A PDFium handle on the file (closed by `close`); font names cached per document.
+    """A PDFium handle on the file (closed by `close`); font names cached per document, and
+    the buffers the C helpers fill (when they are loaded) reused from page to page.
 
     Pages are raw PDFium handles (``FPDF_PAGE``): pypdfium2's page objects would attach a
     finalizer to each, which costs more than the rest of a short page's reading. The pages
@@ -87,14 +90,17 @@ class FastPdf:
         self.doc: pdfium.PdfDocument | None = None
         self.fonts: dict[int, tuple[str, bool]] = {}
         self.open_pages: dict[int, Any] = {}  # id → FPDF_PAGE
+        self.buffers = PageBuffers(_CLASS) if native() is not None else None
+        self.object_buffers = ObjectBuffers() if native() is not None else None
         if self.settings.enabled:
             try:
                 self.doc = pdfium.PdfDocument(str(path))
             except pdfium.PdfiumError:
                 self.doc = None  # pdfplumber alone reads the file (and reports its errors)
+        self.n_pages = len(self.doc) if self.doc is not None else 0
 
     def __len__(self) -> int:
-        return len(self.doc) if self.doc is not None else 0
+        return self.n_pages
 
     def close(self) -> None:
         for page in list(self.open_pages.values()):
@@ -102,6 +108,7 @@ class FastPdf:
         if self.doc is not None:
             self.doc.close()
             self.doc = None
+            self.n_pages = 0
 
     def close_page(self, page: Any) -> None:
         if self.open_pages.pop(id(page), None) is not None:
@@ -111,26 +118,41 @@ class FastPdf:
         """A FastPage for page `number` (1-based) when it qualifies, else the refusal."""
         if self.doc is None:
             return PageCheck(False, "fast path off")
-        if number > len(self.doc):
+        if number > self.n_pages:
             return PageCheck(False, "page count differs")
         page = pdfium_c.FPDF_LoadPage(self.doc, number - 1)
         if not page:  # pdfplumber may still read it (or say why not)
             return PageCheck(False, "PDFium could not load the page")
         self.open_pages[id(page)] = page
         try:
-            check = inspect_page(page, self.settings)
+            check = inspect_page(page, self.settings, self.object_buffers)
         except Exception as exc:  # any surprise: pdfplumber reads the page
             self.close_page(page)
             return PageCheck(False, f"inspection failed: {type(exc).__name__}")
         if not check.fast:
             self.close_page(page)
             return check
-        return FastPage(page, check, self.fonts, self.close_page)
+        return FastPage(page, check, self.fonts, self.close_page, self.buffers)
 
 
-def inspect_page(page: Any, settings: FastSettings) -> PageCheck:
+_REASONS = {pdfium_bulk.ROTATED: "rotated page", pdfium_bulk.BOX: "page box not at origin",
+            pdfium_bulk.TOO_MANY: "too many objects", pdfium_bulk.FORM: "form or shading object",
+            pdfium_bulk.TURNED: "rotated or mirrored text",
+            pdfium_bulk.CURVED: "curved or slanted path"}
+
+
+def inspect_page(page: Any, settings: FastSettings, buffers: ObjectBuffers | None = None
+                 ) -> PageCheck:
     """Decide with cheap signals whether PDFium's view of the page (``FPDF_PAGE``) matches
-    pdfminer's."""
+    pdfminer's; in one C call with `buffers` (the C helper loaded)."""
+    if buffers is not None:
+        found = buffers.inspect(page, settings.max_objects, _EPS)
+        if found.answer == pdfium_bulk.NO_ROTATION:
+            raise pdfium.PdfiumError("Failed to get page rotation.")
+        if found.answer != pdfium_bulk.FAST:
+            return PageCheck(False, _REASONS[found.answer])
+        return PageCheck(True, "straight lines only", found.n_images, (found.v, found.h),
+                         found.width, found.height)
     width, height = pdfium_c.FPDF_GetPageWidthF(page), pdfium_c.FPDF_GetPageHeightF(page)
     rotation = pdfium_c.FPDFPage_GetRotation(page)
     if rotation == -1:
@@ -196,7 +218,7 @@ class FastPage:
     """The parts of a pdfplumber page the reader uses, served from PDFium."""
 
     def __init__(self, page: Any, check: PageCheck, fonts: dict[int, tuple[str, bool]],
-                 close: Callable[[Any], None]) -> None:
+                 close: Callable[[Any], None], buffers: PageBuffers | None = None) -> None:
         self._page = page  # FPDF_PAGE
         self._close = close
         self.check = check
@@ -208,17 +230,26 @@ class FastPage:
         self.word_boxes: tuple[list[Word], np.ndarray, np.ndarray, np.ndarray,
                                np.ndarray] | None = None
         self._fonts = fonts
+        self._buffers = buffers  # None: the numpy grouping
 
     def words(self, x_tolerance_ratio: float, y_tolerance: float) -> list[Word]:
         """The page's words, as pdfplumber's ``extract_words(x_tolerance_ratio=…,
         y_tolerance=…, extra_attrs=["size", "fontname"])`` would give them."""
+        buffers = self._buffers
         text_page = pdfium_c.FPDFText_LoadPage(self._page)
         try:
-            chars = read_chars(text_page)
+            if buffers is None:
+                chars = read_chars(text_page)
+            else:
+                n, n_fonts = buffers.read_chars(text_page)
         finally:
             pdfium_c.FPDFText_ClosePage(text_page)
-        words, boxes = group_words(chars, self.height, self._font, x_tolerance_ratio,
-                                   y_tolerance)
+        if buffers is None:
+            words, boxes = group_words(chars, self.height, self._font, x_tolerance_ratio,
+                                       y_tolerance)
+        else:
+            words, boxes = words_in_c(buffers, n, n_fonts, self.height, self._font,
+                                      x_tolerance_ratio, y_tolerance)
         self.word_boxes = (words, *boxes)
         return words
 
@@ -259,10 +290,38 @@ def _resolved(table_settings: dict[str, Any] | None) -> TableSettings:
     return settings
 
 
+def words_in_c(buffers: PageBuffers, n: int, n_fonts: int, height: float, font: Any,
+               x_tolerance_ratio: float, y_tolerance: float
+               ) -> tuple[list[Word], tuple[np.ndarray, ...]]:
+    """:func:`group_words` of the n characters just read into `buffers` (their n_fonts
+    fonts), grouped in C; the numpy grouping decides when a coordinate is not a number."""
+    if not n:
+        return [], (np.empty(0),) * 4
+    fonts = [font(h) for h in buffers.fonts[:n_fonts].tolist()]
+    name_ids: dict[str, int] = {}
+    buffers.name_of[:n_fonts] = [name_ids.setdefault(name, len(name_ids)) for name, _ in fonts]
+    buffers.bold_of[:n_fonts] = [bold for _, bold in fonts]
+    n_words = buffers.group_words(n, height, x_tolerance_ratio, y_tolerance)
+    if n_words < 0:
+        return group_words(buffers.page_chars(n, n_fonts), height, font, x_tolerance_ratio,
+                           y_tolerance)
+    if not n_words:
+        return [], (np.empty(0),) * 4
+    length, ligature, n_sizes = buffers.counts.tolist()
+    text = buffers.text[1:length].tobytes().decode("utf-32-le", "surrogatepass")
+    if ligature:
+        text = text.translate(_LIGATURES)
+    boxes = buffers.boxes[:, :n_words].copy()  # x0, x1, top, bottom
+    sizes = [round(v, 2) for v in buffers.sizes[:n_sizes].tolist()]
+    return list(map(Word, text.split("\x00"), *boxes.tolist(),
+                    map(sizes.__getitem__, buffers.word_size_id[:n_words].tolist()),
+                    buffers.word_bold[:n_words].tolist())), tuple(boxes)
+
+
 def group_words(chars: PageChars, height: float, font: Any, x_tolerance_ratio: float,
                 y_tolerance: float) -> tuple[list[Word], tuple[np.ndarray, ...]]:
-    """Characters → words by pdfplumber's WordExtractor rules (in C, else vectorised); and
-    the words' x0, x1, top and bottom as arrays.
+    """Characters → words by pdfplumber's WordExtractor rules (vectorised; in C:
+    :func:`words_in_c`); and the words' x0, x1, top and bottom as arrays.
 
     Boxes are PDFium's loose boxes (origin to advance, baseline + descent up to the font
     size), as pdfminer's; characters PDFium generates (spaces and line breaks it infers)
@@ -274,11 +333,8 @@ def group_words(chars: PageChars, height: float, font: Any, x_tolerance_ratio: f
     fonts = [font(h) for h in chars.fonts.tolist()]
     name_ids: dict[str, int] = {}
     name_of = np.array([name_ids.setdefault(f[0], len(name_ids)) for f in fonts], np.int32)
-    args = (chars, name_of, height, x_tolerance_ratio, y_tolerance)
-    boxes = _word_boxes_in_c(*args) if native() is not None else None
-    if boxes is None:
-        boxes = _word_boxes_in_numpy(*args)
-    text, x0, x1, top, bottom, size, font_id = boxes
+    text, x0, x1, top, bottom, size, font_id = _word_boxes_in_numpy(
+        chars, name_of, height, x_tolerance_ratio, y_tolerance)
     if not len(x0):
         return [], (x0, x1, top, bottom)
     sizes = size.tolist()
@@ -293,31 +349,6 @@ WordBoxes = tuple[str, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarra
 """The words' text (each word preceded by a NUL), then per word: x0, x1, top, bottom, the
 font size (rounded to 4 decimals) and font index (in ``PageChars.fonts``) of its first
 character."""
-
-
-def _word_boxes_in_c(chars: PageChars, name_of: np.ndarray, height: float,
-                     x_tolerance_ratio: float, y_tolerance: float) -> WordBoxes | None:
-    """:func:`_word_boxes_in_numpy`'s result from ``ptsm_words`` (None: a NaN coordinate);
-    `chars` not empty."""
-    n = len(chars.code)
-    text = np.empty(2 * n, np.uint32)
-    x0, x1, top, bottom, size = (np.empty(n, np.float64) for _ in range(5))
-    font_id = np.empty(n, np.int32)
-    counts = np.zeros(2, np.int64)
-    lib = native()
-    assert lib is not None
-    n_words = lib.ptsm_words(n, *map(address, (
-        chars.code, chars.generated, chars.x0, chars.x1, chars.bottom, chars.size,
-        chars.font_id, name_of, _CLASS)), height, x_tolerance_ratio, y_tolerance,
-        *map(address, (text, x0, x1, top, bottom, size, font_id, counts)))
-    if n_words < 0:
-        return None
-    length, ligature = counts.tolist()
-    words = text[:length].tobytes().decode("utf-32-le", "surrogatepass")
-    if ligature:
-        words = words.translate(_LIGATURES)
-    return (words, x0[:n_words], x1[:n_words], top[:n_words], bottom[:n_words],
-            size[:n_words], font_id[:n_words])
 
 
 def _word_boxes_in_numpy(chars: PageChars, name_of: np.ndarray, height: float,

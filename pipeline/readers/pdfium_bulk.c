@@ -153,41 +153,62 @@ int ptsm_objects(void *page, void **fn, int n, int *kind, float *matrix, int *cu
 
 enum { SKIP = 1, SPACE = 2, LIGATURE = 4, PDFIUM_HYPHEN = 0x02 };
 
-/* Is a (major, minor) key after b's? */
-static int after(const int64_t *major, const double *minor, int32_t a, int32_t b) {
-    return major[a] > major[b] || (major[a] == major[b] && minor[a] > minor[b]);
-}
-
-/* order[0..n) = the indexes sorted by (major, minor), ties in index order (np.lexsort's
- * stable order). The characters of a page come in few ascending stretches, so these are
- * found and merged pairwise (left first on ties: stable) until one is left; in order, the
- * identity. tmp: n ints; bounds: n + 1 ints. */
-static void stable_order(int n, const int64_t *major, const double *minor, int32_t *order,
-                         int32_t *tmp, int32_t *bounds) {
+/* Sort order[lo..hi) by minor, stably: its ascending stretches (a page's characters come
+ * in few) are merged pairwise, left first on ties, until one is left. tmp: as order;
+ * bounds: hi - lo + 1 ints. */
+static void sort_by_minor(int lo, int hi, const double *minor, int32_t *order, int32_t *tmp,
+                          int32_t *bounds) {
     int runs = 0;
-    for (int i = 0; i < n; i++) {
-        order[i] = i;
-        if (i == 0 || after(major, minor, i - 1, i))
+    for (int i = lo; i < hi; i++)
+        if (i == lo || minor[order[i - 1]] > minor[order[i]])
             bounds[runs++] = i;
-    }
-    bounds[runs] = n;
+    bounds[runs] = hi;
     while (runs > 1) {
         int merged = 0;
         for (int r = 0; r < runs; r += 2) {
-            int lo = bounds[r], mid = bounds[r + 1];
-            int hi = r + 1 < runs ? bounds[r + 2] : mid;
-            int a = lo, b = mid, k = lo;
-            while (a < mid && b < hi)
-                tmp[k++] = after(major, minor, order[a], order[b]) ? order[b++] : order[a++];
+            int start = bounds[r], mid = bounds[r + 1];
+            int end = r + 1 < runs ? bounds[r + 2] : mid;
+            int a = start, b = mid, k = start;
+            while (a < mid && b < end)
+                tmp[k++] = minor[order[a]] > minor[order[b]] ? order[b++] : order[a++];
             while (a < mid)
                 tmp[k++] = order[a++];
-            while (b < hi)
+            while (b < end)
                 tmp[k++] = order[b++];
-            bounds[merged++] = lo;
+            bounds[merged++] = start;
         }
-        bounds[merged] = n;
+        bounds[merged] = hi;
         runs = merged;
-        memcpy(order, tmp, sizeof(int32_t) * n);
+        memcpy(order + lo, tmp + lo, sizeof(int32_t) * (size_t)(hi - lo));
+    }
+}
+
+/* order[0..n) = the indexes sorted by (major, minor), ties in index order (np.lexsort's
+ * stable order); the major keys are in 1..n. A counting sort by major (none when the keys
+ * already ascend), then each major key's stretch sorted by minor. tmp: n ints; bounds:
+ * n + 1 ints; count: n + 2 ints. */
+static void stable_order(int n, const int64_t *major, const double *minor, int32_t *order,
+                         int32_t *tmp, int32_t *bounds, int32_t *count) {
+    int ascending = 1;
+    for (int i = 1; i < n && ascending; i++)
+        ascending = major[i - 1] <= major[i];
+    if (ascending) {
+        for (int i = 0; i < n; i++)
+            order[i] = i;
+    } else {
+        memset(count, 0, sizeof(int32_t) * (size_t)(n + 2));
+        for (int i = 0; i < n; i++)
+            count[major[i] + 1]++;
+        for (int v = 1; v < n + 2; v++)
+            count[v] += count[v - 1]; /* count[v]: the keys below v */
+        for (int i = 0; i < n; i++)
+            order[count[major[i]]++] = i;
+    }
+    for (int lo = 0, hi; lo < n; lo = hi) {
+        for (hi = lo + 1; hi < n && major[order[hi]] == major[order[lo]]; hi++)
+            ;
+        if (hi - lo > 1)
+            sort_by_minor(lo, hi, minor, order, tmp, bounds);
     }
 }
 
@@ -208,14 +229,15 @@ int ptsm_words(int n, const uint32_t *code, const uint8_t *generated, const doub
     size_t nn = n > 0 ? (size_t)n : 1;
     double *k_x0 = malloc(sizeof(double) * nn * 4);
     int64_t *keys = malloc(sizeof(int64_t) * nn * 2);
-    int32_t *ints = malloc(sizeof(int32_t) * (nn * 6 + 1));
+    int32_t *ints = malloc(sizeof(int32_t) * (nn * 7 + 3));
     if (!k_x0 || !keys || !ints)
         goto done;
     double *k_x1 = k_x0 + nn, *k_top = k_x0 + 2 * nn, *k_size = k_x0 + 3 * nn;
     int64_t *run = keys, *line = keys + nn;
     int32_t *kept = ints, *by_top = ints + nn, *order = ints + 2 * nn, *tmp = ints + 3 * nn;
-    int32_t *name = ints + 4 * nn, *bounds = ints + 5 * nn;
+    int32_t *name = ints + 4 * nn, *bounds = ints + 5 * nn, *count = ints + 6 * nn + 1;
     int m = 0;
+    double raw_size = 0.0, rounded = 0.0; /* the last size rounded (a text object's) */
     for (int i = 0; i < n; i++) {
         uint8_t kind = kinds[code[i] < 0x10000 ? code[i] : 0x10000];
         if ((kind & SKIP) || (code[i] == 32 && generated[i]))
@@ -225,7 +247,11 @@ int ptsm_words(int n, const uint32_t *code, const uint8_t *generated, const doub
         double b = height - bottom[i];
         k_x0[m] = x0[i];
         k_x1[m] = x1[i] >= x0[i] ? x1[i] : x0[i]; /* np.maximum */
-        k_size[m] = rint(size[i] * 10000.0) / 10000.0; /* np.round(size, 4) */
+        if (m == 0 || size[i] != raw_size || signbit(size[i]) != signbit(raw_size)) {
+            raw_size = size[i];
+            rounded = rint(raw_size * 10000.0) / 10000.0; /* np.round(size, 4) */
+        }
+        k_size[m] = rounded;
         k_top[m] = b - k_size[m];
         name[m] = name_of[font_id[i]];
         kept[m++] = i;
@@ -234,7 +260,7 @@ int ptsm_words(int n, const uint32_t *code, const uint8_t *generated, const doub
     for (int k = 0; k < m; k++)
         run[k] = k == 0 ? 1 : run[k - 1] + (k_size[k] != k_size[k - 1] || name[k] != name[k - 1]);
     /* lines: inside each run, tops chained within y_tolerance */
-    stable_order(m, run, k_top, by_top, tmp, bounds);
+    stable_order(m, run, k_top, by_top, tmp, bounds, count);
     int64_t lines = 0;
     for (int k = 0; k < m; k++) {
         int32_t a = by_top[k], p = k ? by_top[k - 1] : 0;
@@ -242,7 +268,7 @@ int ptsm_words(int n, const uint32_t *code, const uint8_t *generated, const doub
         line[a] = lines;
     }
     /* reading order: line by line, by x inside a line */
-    stable_order(m, line, k_x0, order, tmp, bounds);
+    stable_order(m, line, k_x0, order, tmp, bounds, count);
     int words = 0, len = 0, ligature = 0, prev_space = 0;
     for (int k = 0; k < m; k++) {
         int32_t a = order[k], p = k ? order[k - 1] : 0;
@@ -286,6 +312,160 @@ done:
     free(keys);
     free(ints);
     return result;
+}
+
+/* ------------------------------------------------------------ one page, reused buffers */
+
+/* The slots of the buffer table of pdfium_bulk.PageBuffers, which the calls below share:
+ * ptsm_chars' arrays; per font index, the id of its name and its boldness; the classes of
+ * the code points; ptsm_words' outputs, then per word its boldness and the index of its
+ * size in `sizes` (the page's distinct word sizes, in order of first use); the counts. */
+enum { B_CODE, B_GENERATED, B_X0, B_X1, B_BOTTOM, B_SIZE, B_FONT, B_FONT_ID, B_FONTS,
+       B_NAME_OF, B_BOLD_OF, B_KINDS, B_TEXT, B_W_X0, B_W_X1, B_W_TOP, B_W_BOTTOM,
+       B_W_SIZE, B_W_FONT, B_W_BOLD, B_W_SIZE_ID, B_SIZES, B_COUNTS };
+
+/* ptsm_chars into the buffers of table b. */
+int ptsm_page_chars(void *tp, void **fn, int n, void **b) {
+    return ptsm_chars(tp, fn, n, b[B_CODE], b[B_GENERATED], b[B_X0], b[B_X1], b[B_BOTTOM],
+                      b[B_SIZE], b[B_FONT], b[B_FONT_ID], b[B_FONTS]);
+}
+
+/* ptsm_words over the buffers of table b, then each word's boldness and size index.
+ * counts: the length of `text`, whether a ligature was kept, the number of sizes. Returns
+ * the number of words, or -1 (a coordinate is not a number). */
+int ptsm_page_words(int n, void **b, double height, double x_tolerance_ratio,
+                    double y_tolerance) {
+    int64_t *counts = b[B_COUNTS];
+    int words = ptsm_words(n, b[B_CODE], b[B_GENERATED], b[B_X0], b[B_X1], b[B_BOTTOM],
+                           b[B_SIZE], b[B_FONT_ID], b[B_NAME_OF], b[B_KINDS], height,
+                           x_tolerance_ratio, y_tolerance, b[B_TEXT], b[B_W_X0], b[B_W_X1],
+                           b[B_W_TOP], b[B_W_BOTTOM], b[B_W_SIZE], b[B_W_FONT], counts);
+    const int32_t *font = b[B_W_FONT];
+    const uint8_t *bold_of = b[B_BOLD_OF];
+    const double *size = b[B_W_SIZE];
+    uint8_t *bold = b[B_W_BOLD];
+    int32_t *size_id = b[B_W_SIZE_ID];
+    double *sizes = b[B_SIZES];
+    int n_sizes = 0, s = 0;
+    for (int w = 0; w < words; w++) {
+        bold[w] = bold_of[font[w]];
+        if (!n_sizes || sizes[s] != size[w]) { /* most words have the previous one's size */
+            for (s = 0; s < n_sizes && sizes[s] != size[w]; s++)
+                ;
+            if (s == n_sizes)
+                sizes[n_sizes++] = size[w];
+        }
+        size_id[w] = s;
+    }
+    counts[2] = n_sizes;
+    return words;
+}
+
+/* The ruling lines of m straight segments (x0 y0 x1 y1, PDF space) on a page `height`
+ * high, as pdf_fast._edges makes them: each segment horizontal (|Δy| <= eps) goes to h,
+ * else each vertical one (|Δx| <= eps) to v, as x0 top x1 bottom length (top down, the
+ * ends of a flat side made equal). counts: the numbers of v and h edges. Returns 0, or -1
+ * when a segment is slanted. */
+int ptsm_ruling_edges(int m, const double *segments, double height, double eps, double *v,
+                      double *h, int *counts) {
+    int nv = 0, nh = 0;
+    for (int i = 0; i < m; i++) {
+        const double *s = segments + 4 * i;
+        double ax = s[0], bx = s[2], ay = height - s[1], by = height - s[3];
+        int flat = fabs(ay - by) <= eps;
+        if (!flat && !(fabs(ax - bx) <= eps))
+            return -1;
+        if (flat)
+            by = ay;
+        else
+            bx = ax;
+        /* np.minimum, np.maximum: the second of equal values (0.0 and -0.0) */
+        double x0 = ax < bx ? ax : bx, x1 = ax > bx ? ax : bx;
+        double top = ay < by ? ay : by, bottom = ay > by ? ay : by;
+        double *e = flat ? h + 5 * nh++ : v + 5 * nv++;
+        e[0] = x0;
+        e[1] = top;
+        e[2] = x1;
+        e[3] = bottom;
+        e[4] = flat ? x1 - x0 : bottom - top;
+    }
+    counts[0] = nv;
+    counts[1] = nh;
+    return 0;
+}
+
+typedef float (*page_size_t)(void *);
+typedef int (*page_rotation_t)(void *);
+typedef int (*media_box_t)(void *, float *, float *, float *, float *);
+typedef int (*count_objects_t)(void *);
+
+/* ptsm_inspect's function table: these, then ptsm_objects' (O_*) */
+enum { P_WIDTH, P_HEIGHT, P_ROTATION, P_MEDIA_BOX, P_COUNT_OBJECTS, P_OBJECT_FUNCTIONS };
+/* its answers (pdf_fast.inspect_page's reasons) */
+enum { I_FAST, I_NO_ROTATION, I_ROTATED, I_BOX, I_TOO_MANY, I_FORM, I_TURNED, I_CURVED,
+       I_ROOM };
+/* the slots of its buffer table (pdfium_bulk.ObjectBuffers) */
+enum { S_KIND, S_MATRIX, S_CURVES, S_EDGES, S_EDGE_OBJ, S_V, S_H, S_FACTS };
+enum { PAGEOBJ_IMAGE = 3 };
+
+/* pdf_fast.inspect_page in one call: the page's size, rotation, MediaBox (US Letter when
+ * it has none) and objects (at most `capacity`; their segments at most `room`), then the
+ * ruling lines (ptsm_ruling_edges). facts: width, height, images, v and h edges, then on
+ * I_ROOM the objects and segments to make room for. Returns an I_* answer. */
+int ptsm_inspect(void *page, void **fn, int max_objects, int capacity, int room, float tilt,
+                 double eps, void **b) {
+    double *facts = b[S_FACTS];
+    double width = ((page_size_t)fn[P_WIDTH])(page);
+    double height = ((page_size_t)fn[P_HEIGHT])(page);
+    facts[0] = width;
+    facts[1] = height;
+    int rotation = ((page_rotation_t)fn[P_ROTATION])(page);
+    if (rotation == -1)
+        return I_NO_ROTATION;
+    if (rotation != 0)
+        return I_ROTATED;
+    float bx0 = 0.0f, by0 = 0.0f, bx1 = 0.0f, by1 = 0.0f;
+    double x0 = 0.0, y0 = 0.0, x1 = 612.0, y1 = 792.0;
+    if (((media_box_t)fn[P_MEDIA_BOX])(page, &bx0, &by0, &bx1, &by1)) {
+        x0 = bx0;
+        y0 = by0;
+        x1 = bx1;
+        y1 = by1;
+    }
+    if (fabs(x0) > eps || fabs(y0) > eps || fabs(x1 - width) > eps || fabs(y1 - height) > eps)
+        return I_BOX;
+    int n = ((count_objects_t)fn[P_COUNT_OBJECTS])(page);
+    if (n > max_objects)
+        return I_TOO_MANY;
+    facts[5] = n;
+    facts[6] = 0;
+    if (n > capacity)
+        return I_ROOM;
+    int turned = 0, *kind = b[S_KIND], *curves = b[S_CURVES];
+    int m = ptsm_objects(page, fn + P_OBJECT_FUNCTIONS, n, kind, b[S_MATRIX], curves, room,
+                         b[S_EDGES], b[S_EDGE_OBJ], tilt, &turned);
+    facts[6] = m;
+    if (m > room)
+        return I_ROOM;
+    int images = 0, drawn = 0, curved = 0;
+    for (int i = 0; i < n; i++) {
+        images += kind[i] == PAGEOBJ_IMAGE;
+        drawn += kind[i] == PAGEOBJ_TEXT || kind[i] == PAGEOBJ_PATH;
+        curved |= curves[i] != 0;
+    }
+    facts[2] = images;
+    if (images + drawn != n)
+        return I_FORM;
+    if (turned)
+        return I_TURNED;
+    if (curved)
+        return I_CURVED;
+    int counts[2] = {0, 0};
+    if (ptsm_ruling_edges(m, b[S_EDGES], height, eps, b[S_V], b[S_H], counts) < 0)
+        return I_CURVED;
+    facts[3] = counts[0];
+    facts[4] = counts[1];
+    return I_FAST;
 }
 
 /* ------------------------------------------------------------ ruled cells */

@@ -37,6 +37,8 @@ _OBJECT_FUNCTIONS = ("FPDFPage_GetObject", "FPDFPageObj_GetType", "FPDFPageObj_G
                      "FPDFPath_CountSegments", "FPDFPath_GetPathSegment",
                      "FPDFPathSegment_GetType", "FPDFPathSegment_GetPoint",
                      "FPDFPathSegment_GetClose")
+_PAGE_FUNCTIONS = ("FPDF_GetPageWidthF", "FPDF_GetPageHeightF", "FPDFPage_GetRotation",
+                   "FPDFPage_GetMediaBox", "FPDFPage_CountObjects", *_OBJECT_FUNCTIONS)
 
 
 @dataclass
@@ -117,12 +119,18 @@ def native() -> ctypes.CDLL | None:
     lib.ptsm_objects.restype = i32
     lib.ptsm_words.argtypes = [i32] + [vp] * 9 + [f64] * 3 + [vp] * 8
     lib.ptsm_words.restype = i32
+    lib.ptsm_page_chars.argtypes = [vp, vp, i32, vp]
+    lib.ptsm_page_chars.restype = i32
+    lib.ptsm_page_words.argtypes = [i32, vp, f64, f64, f64]
+    lib.ptsm_page_words.restype = i32
+    lib.ptsm_inspect.argtypes = [vp, vp, i32, i32, i32, ctypes.c_float, f64, vp]
+    lib.ptsm_inspect.restype = i32
     lib.ptsm_ruled_cells.argtypes = [i32, i32, vp, i32, i32, vp]
     lib.ptsm_ruled_cells.restype = i32
     return lib
 
 
-@lru_cache(maxsize=2)
+@lru_cache(maxsize=3)
 def _table(names: tuple[str, ...]) -> ctypes.Array:
     return (ctypes.c_void_p * len(names))(*(_address(getattr(pdfium_c, n)) for n in names))
 
@@ -131,6 +139,139 @@ def address(a: np.ndarray) -> int:
     """The address of a (writable, contiguous) array's data: ``a.ctypes.data``, a few times
     cheaper."""
     return ctypes.addressof(ctypes.c_char.from_buffer(a)) if a.nbytes else a.ctypes.data
+
+
+class PageBuffers:
+    """The arrays ``ptsm_page_chars`` and ``ptsm_page_words`` fill, reused from page to page
+    (grown to the largest page) with the table of their addresses the C calls take (its
+    slots: the ``B_*`` of ``pdfium_bulk.c``). `kinds`: the classes of the code points up to
+    0x10000 (pdf_fast's word rules). The characters of the page read last are ``code[:n]``,
+    ``x0[:n]``…, its words' ``text``, ``boxes`` (x0, x1, top, bottom rows)… up to their
+    counts; one document reads its pages one at a time, so one set serves all of them."""
+
+    def __init__(self, kinds: np.ndarray, capacity: int = 4096) -> None:
+        self.kinds = kinds
+        self.counts = np.zeros(3, np.int64)
+        self._allocate(capacity)
+
+    def _allocate(self, n: int) -> None:
+        self.capacity = n
+        self.code = np.empty(n, np.uint32)
+        self.generated = np.empty(n, np.uint8)
+        self.x0, self.x1, self.bottom, self.size = np.empty((4, n), np.float64)
+        self.font, self.fonts = np.empty((2, n), np.uint64)
+        self.font_id, self.name_of = np.empty((2, n), np.int32)
+        self.bold_of = np.empty(n, np.uint8)
+        self.text = np.empty(2 * n, np.uint32)
+        self.boxes = np.empty((4, n), np.float64)  # the words' x0, x1, top, bottom
+        self.word_size = np.empty(n, np.float64)
+        self.word_font = np.empty(n, np.int32)
+        self.word_bold = np.empty(n, np.bool_)
+        self.word_size_id = np.empty(n, np.int32)
+        self.sizes = np.empty(n, np.float64)
+        slots = (self.code, self.generated, self.x0, self.x1, self.bottom, self.size,
+                 self.font, self.font_id, self.fonts, self.name_of, self.bold_of, self.kinds,
+                 self.text, *self.boxes, self.word_size, self.word_font, self.word_bold,
+                 self.word_size_id, self.sizes, self.counts)
+        self.table = (ctypes.c_void_p * len(slots))(*(a.ctypes.data for a in slots))
+        self.table_address = ctypes.addressof(self.table)
+
+    def read_chars(self, text_page: Any) -> tuple[int, int]:
+        """Read the characters of a text page (``ptsm_page_chars``; the C helper must be
+        loaded): their number and the number of distinct fonts."""
+        n = pdfium_c.FPDFText_CountChars(text_page)
+        if n > self.capacity:
+            self._allocate(max(n, 2 * self.capacity))
+        lib = native()
+        assert lib is not None
+        n_fonts = lib.ptsm_page_chars(text_page, _char_table(), n, self.table_address) \
+            if n > 0 else 0
+        return max(n, 0), n_fonts
+
+    def page_chars(self, n: int, n_fonts: int) -> PageChars:
+        """A copy of the characters read last."""
+        return PageChars(self.code[:n].copy(), self.generated[:n].view(bool).copy(),
+                         self.x0[:n].copy(), self.x1[:n].copy(), self.bottom[:n].copy(),
+                         self.size[:n].copy(), self.font[:n].copy(), self.font_id[:n].copy(),
+                         self.fonts[:n_fonts].copy())
+
+    def group_words(self, n: int, height: float, x_tolerance_ratio: float,
+                    y_tolerance: float) -> int:
+        """Group the n characters read last into words (``ptsm_page_words``; ``name_of``
+        and ``bold_of`` set for the fonts): their number, or -1 when a coordinate is not a
+        number. Then ``counts`` holds the length of ``text``, whether a ligature was kept
+        and the number of distinct ``sizes``."""
+        lib = native()
+        assert lib is not None
+        return lib.ptsm_page_words(n, self.table_address, height, x_tolerance_ratio,
+                                   y_tolerance)
+
+
+@lru_cache(maxsize=1)
+def _char_table() -> int:
+    return ctypes.addressof(_table(_CHAR_FUNCTIONS))
+
+
+@lru_cache(maxsize=1)
+def _page_table() -> int:
+    return ctypes.addressof(_table(_PAGE_FUNCTIONS))
+
+
+# ptsm_inspect's answers (the I_* of pdfium_bulk.c)
+FAST, NO_ROTATION, ROTATED, BOX, TOO_MANY, FORM, TURNED, CURVED, ROOM = range(9)
+
+
+@dataclass
+class Inspection:
+    """``ObjectBuffers.inspect``'s findings: an answer (FAST…CURVED), the page's size, its
+    images and (FAST) its vertical and horizontal edges ``[x0, top, x1, bottom, length]``."""
+
+    answer: int
+    width: float
+    height: float
+    n_images: int
+    v: list[list[float]]
+    h: list[list[float]]
+
+
+class ObjectBuffers:
+    """The arrays ``ptsm_inspect`` fills, reused from page to page (grown when a page has
+    more objects or segments), and the table of their addresses (the ``S_*`` slots)."""
+
+    def __init__(self, objects: int = 256, segments: int = 1024) -> None:
+        self.facts = np.zeros(7, np.float64)
+        self._allocate(objects, segments)
+
+    def _allocate(self, objects: int, segments: int) -> None:
+        self.objects, self.segments = objects, segments
+        self.kind = np.empty(objects, np.int32)
+        self.matrix = np.empty((objects, 6), np.float32)
+        self.curves = np.empty(objects, np.int32)
+        self.edges = np.empty((segments, 4), np.float64)
+        self.edge_object = np.empty(segments, np.int32)
+        self.v = np.empty((segments, 5), np.float64)
+        self.h = np.empty((segments, 5), np.float64)
+        slots = (self.kind, self.matrix, self.curves, self.edges, self.edge_object, self.v,
+                 self.h, self.facts)
+        self.table = (ctypes.c_void_p * len(slots))(*(a.ctypes.data for a in slots))
+        self.table_address = ctypes.addressof(self.table)
+
+    def inspect(self, page: Any, max_objects: int, eps: float) -> Inspection:
+        """``ptsm_inspect`` of a PDFium page (``FPDF_PAGE``; the C helper must be loaded):
+        at most max_objects objects, `eps` the tolerance of the box and the edges."""
+        lib = native()
+        assert lib is not None
+        while True:
+            answer = lib.ptsm_inspect(page, _page_table(), max_objects, self.objects,
+                                      self.segments, TEXT_TILT, eps, self.table_address)
+            width, height, images, nv, nh, objects, segments = self.facts.tolist()
+            if answer != ROOM:
+                break
+            self._allocate(max(int(objects), self.objects), max(int(segments), self.segments))
+        if answer != FAST:
+            return Inspection(answer, width, height, int(images), [], [])
+        return Inspection(answer, width, height, int(images), self.v[:int(nv)].tolist(),
+                          self.h[:int(nh)].tolist())
 
 
 def read_chars(text_page: Any) -> PageChars:

@@ -147,12 +147,47 @@ def test_words_grouped_in_c_and_in_numpy_agree_on_shuffled_characters() -> None:
         b.font[:n] = b.fonts[b.font_id[:n]]
         if rnd.random() < 0.05:  # not a number: the numpy grouping decides
             b.x0[rnd.randrange(n)] = np.nan
+        elif rnd.random() < 0.05:  # infinite (inf - inf is NaN): the numpy grouping too
+            i = rnd.randrange(n)
+            b.size[i] = b.bottom[i] = np.inf
         chars = b.page_chars(n, 3)
         in_c = words_in_c(b, n, 3, 842.0, fonts.__getitem__, 0.2, 3.0)
         in_numpy = group_words(chars, 842.0, fonts.__getitem__, 0.2, 3.0)
         assert repr(in_c[0]) == repr(in_numpy[0])
         for x, y in zip(in_c[1], in_numpy[1], strict=True):
             assert x.dtype == y.dtype and np.array_equal(x, y, equal_nan=True)
+
+
+def test_ruling_edges_in_c_and_in_python_agree() -> None:
+    """The C classification of path segments into edges is pdf_fast._edges, NaN and -0.0
+    included."""
+    import ctypes
+
+    lib = pdfium_bulk.native()
+    if lib is None:
+        pytest.skip("no C compiler: only the Python edges run")
+    rnd = random.Random(5)
+    values = [0.0, -0.0, 10.0, 10.0005, 300.0, np.nan]
+    for _ in range(500):
+        m = rnd.randint(0, 6)
+        segs = np.empty((m, 4))
+        for row in segs:
+            x, y = rnd.choice(values), rnd.choice(values)
+            row[:] = (x, y, x, rnd.choice(values)) if rnd.random() < 0.5 else \
+                (x, y, rnd.choice(values), y)
+        v, h = np.empty((m, 5)), np.empty((m, 5))
+        counts = np.zeros(2, np.int32)
+        pointer = ctypes.c_void_p
+        got = lib.ptsm_ruling_edges(
+            ctypes.c_int(m), pointer(segs.ctypes.data), ctypes.c_double(792.0),
+            ctypes.c_double(1e-3), pointer(v.ctypes.data), pointer(h.ctypes.data),
+            pointer(counts.ctypes.data))
+        expected = pdf_fast._edges(segs, 792.0)
+        if expected is None:
+            assert got == -1
+            continue
+        nv, nh = counts.tolist()
+        assert repr((v[:nv].tolist(), h[:nh].tolist())) == repr(expected)
 
 
 @pytest.mark.parametrize("name", [*NAMES, "scanned.pdf"])

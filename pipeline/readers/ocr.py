@@ -155,7 +155,7 @@ def text_layer_problem(words: list[Any], n_images: int,
     if odd > settings.garbage_odd_share * len(text):
         return "garbage text layer"
     if (printable and text.count(" ") == len(texts) - 1 and "  " not in text
-            and text[0] != " " and text[-1] != " "):
+            and text[:1] != " " and text[-1:] != " "):
         tokens = texts  # no word holds a space or is empty: text.split(), without copies
     else:
         tokens = text.split()

@@ -294,7 +294,8 @@ def words_in_c(buffers: PageBuffers, n: int, n_fonts: int, height: float, font: 
                x_tolerance_ratio: float, y_tolerance: float
                ) -> tuple[list[Word], tuple[np.ndarray, ...]]:
     """:func:`group_words` of the n characters just read into `buffers` (their n_fonts
-    fonts), grouped in C; the numpy grouping decides when a coordinate is not a number."""
+    fonts), grouped in C; the numpy grouping decides when a coordinate or size is not
+    finite."""
     if not n:
         return [], (np.empty(0),) * 4
     fonts = [font(h) for h in buffers.fonts[:n_fonts].tolist()]

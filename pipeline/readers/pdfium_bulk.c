@@ -242,7 +242,8 @@ int ptsm_words(int n, const uint32_t *code, const uint8_t *generated, const doub
         uint8_t kind = kinds[code[i] < 0x10000 ? code[i] : 0x10000];
         if ((kind & SKIP) || (code[i] == 32 && generated[i]))
             continue;
-        if (isnan(x0[i]) || isnan(x1[i]) || isnan(bottom[i]) || isnan(size[i]))
+        if (!isfinite(x0[i]) || !isfinite(x1[i]) || !isfinite(bottom[i]) ||
+            !isfinite(size[i]))
             goto done;
         double b = height - bottom[i];
         k_x0[m] = x0[i];
@@ -379,9 +380,10 @@ int ptsm_ruling_edges(int m, const double *segments, double height, double eps, 
             by = ay;
         else
             bx = ax;
-        /* np.minimum, np.maximum: the second of equal values (0.0 and -0.0) */
-        double x0 = ax < bx ? ax : bx, x1 = ax > bx ? ax : bx;
-        double top = ay < by ? ay : by, bottom = ay > by ? ay : by;
+        /* np.minimum, np.maximum: a NaN wins, else the second of equal values (0.0, -0.0) */
+        double x0 = (ax < bx || isnan(ax)) ? ax : bx, x1 = (ax > bx || isnan(ax)) ? ax : bx;
+        double top = (ay < by || isnan(ay)) ? ay : by;
+        double bottom = (ay > by || isnan(ay)) ? ay : by;
         double *e = flat ? h + 5 * nh++ : v + 5 * nv++;
         e[0] = x0;
         e[1] = top;

@@ -19,6 +19,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -117,8 +118,6 @@ def native() -> ctypes.CDLL | None:
     lib.ptsm_chars.restype = i32
     lib.ptsm_objects.argtypes = [vp, vp, i32, vp, vp, vp, i32, vp, vp, ctypes.c_float, vp]
     lib.ptsm_objects.restype = i32
-    lib.ptsm_words.argtypes = [i32] + [vp] * 9 + [f64] * 3 + [vp] * 8
-    lib.ptsm_words.restype = i32
     lib.ptsm_page_chars.argtypes = [vp, vp, i32, vp]
     lib.ptsm_page_chars.restype = i32
     lib.ptsm_page_words.argtypes = [i32, vp, f64, f64, f64]
@@ -130,9 +129,21 @@ def native() -> ctypes.CDLL | None:
     return lib
 
 
-@lru_cache(maxsize=3)
+_TABLES: dict[tuple[str, ...], ctypes.Array] = {}
+_TABLES_LOCK = threading.Lock()
+
+
 def _table(names: tuple[str, ...]) -> ctypes.Array:
-    return (ctypes.c_void_p * len(names))(*(_address(getattr(pdfium_c, n)) for n in names))
+    """The addresses of PDFium's functions `names`, as the C helpers take them; made once
+    and kept for the process' life (callers keep the table's address)."""
+    table = _TABLES.get(names)
+    if table is None:
+        with _TABLES_LOCK:  # one table per names, even when threads race for it
+            table = _TABLES.get(names)
+            if table is None:
+                table = _TABLES[names] = (ctypes.c_void_p * len(names))(
+                    *(_address(getattr(pdfium_c, n)) for n in names))
+    return table
 
 
 def address(a: np.ndarray) -> int:
@@ -198,9 +209,9 @@ class PageBuffers:
     def group_words(self, n: int, height: float, x_tolerance_ratio: float,
                     y_tolerance: float) -> int:
         """Group the n characters read last into words (``ptsm_page_words``; ``name_of``
-        and ``bold_of`` set for the fonts): their number, or -1 when a coordinate is not a
-        number. Then ``counts`` holds the length of ``text``, whether a ligature was kept
-        and the number of distinct ``sizes``."""
+        and ``bold_of`` set for the fonts): their number, or -1 when a coordinate or size
+        is not finite. Then ``counts`` holds the length of ``text``, whether a ligature was
+        kept and the number of distinct ``sizes``."""
         lib = native()
         assert lib is not None
         return lib.ptsm_page_words(n, self.table_address, height, x_tolerance_ratio,

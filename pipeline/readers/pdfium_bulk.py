@@ -114,10 +114,6 @@ def native() -> ctypes.CDLL | None:
         log.warning("cannot load %s (%s): PDFium pages are read call by call", target, exc)
         return None
     vp, i32, f64 = ctypes.c_void_p, ctypes.c_int, ctypes.c_double
-    lib.ptsm_chars.argtypes = [vp, vp, i32] + [vp] * 9
-    lib.ptsm_chars.restype = i32
-    lib.ptsm_objects.argtypes = [vp, vp, i32, vp, vp, vp, i32, vp, vp, ctypes.c_float, vp]
-    lib.ptsm_objects.restype = i32
     lib.ptsm_page_chars.argtypes = [vp, vp, i32, vp]
     lib.ptsm_page_chars.restype = i32
     lib.ptsm_page_words.argtypes = [i32, vp, f64, f64, f64]
@@ -286,23 +282,16 @@ class ObjectBuffers:
 
 
 def read_chars(text_page: Any) -> PageChars:
-    """All characters of a loaded PDFium text page (``FPDFText_LoadPage``)."""
-    n = pdfium_c.FPDFText_CountChars(text_page)
+    """All characters of a loaded PDFium text page (``FPDFText_LoadPage``), call by call
+    (without the C helper; with it, :meth:`PageBuffers.read_chars`)."""
+    n = max(pdfium_c.FPDFText_CountChars(text_page), 0)
     code = np.zeros(n, np.uint32)
     generated = np.zeros(n, np.uint8)
     x0, x1, bottom, size = (np.zeros(n, np.float64) for _ in range(4))
     font, fonts = np.zeros(n, np.uint64), np.zeros(n, np.uint64)
     font_id = np.zeros(n, np.int32)
-    lib = native()
-    if lib is not None and n:
-        n_fonts = lib.ptsm_chars(_address(text_page), ctypes.addressof(_table(_CHAR_FUNCTIONS)),
-                                 n, *map(address, (code, generated, x0, x1, bottom, size, font,
-                                                   font_id, fonts)))
-    elif n:
-        n_fonts = _chars_in_python(text_page, code, generated, x0, x1, bottom, size, font,
-                                   font_id, fonts)
-    else:
-        n_fonts = 0
+    n_fonts = _chars_in_python(text_page, code, generated, x0, x1, bottom, size, font,
+                               font_id, fonts) if n else 0
     return PageChars(code, generated.view(bool), x0, x1, bottom, size, font, font_id,
                      fonts[:n_fonts])
 
@@ -350,27 +339,13 @@ TEXT_TILT = 1e-3  # a text matrix's b or c above this (in float32): turned text
 
 
 def read_objects(page: Any) -> PageObjects:
-    """All page objects of a PDFium page (``FPDF_PAGE``)."""
+    """All page objects of a PDFium page (``FPDF_PAGE``), call by call (without the C
+    helper; with it, :meth:`ObjectBuffers.inspect`)."""
     n = pdfium_c.FPDFPage_CountObjects(page)
     kind = np.zeros(n, np.int32)
     matrix = np.zeros((n, 6), np.float32)
     curves = np.zeros(n, np.int32)
-    lib = native()
-    if lib is None:
-        return _objects_in_python(page, kind, matrix, curves)
-    room = 4 * n + 16
-    turned = np.zeros(1, np.int32)
-    while True:
-        edges = np.zeros((room, 4), np.float64)
-        edge_object = np.zeros(room, np.int32)
-        got = lib.ptsm_objects(_address(page), ctypes.addressof(_table(_OBJECT_FUNCTIONS)), n,
-                               address(kind), address(matrix), address(curves), room,
-                               address(edges), address(edge_object), TEXT_TILT,
-                               address(turned))
-        if got <= room:
-            return PageObjects(kind, matrix, curves, edges[:got], edge_object[:got],
-                               int(turned[0]))
-        room = got
+    return _objects_in_python(page, kind, matrix, curves)
 
 
 def _objects_in_python(page: Any, kind: np.ndarray, matrix: np.ndarray,

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.readers.errors import ReaderError
-from pipeline.readers.pdf import PdfSettings, _body_rows, read_pdf
+from pipeline.readers.pdf import PdfSettings, read_pdf
 from pipeline.readers.pdf_blocks import (
     BlockSettings,
     furniture_key,
@@ -22,6 +22,7 @@ from pipeline.readers.pdf_layout import (
     LayoutSettings,
     Line,
     Word,
+    body_rows,
     group_rows,
     join_lines,
 )
@@ -448,5 +449,5 @@ def test_body_rows_from_the_page_rows_as_grouped_alone() -> None:
         above = sum(1 for w in words if (w.top + w.bottom) / 2 < 60.0)
         below = sum(1 for w in words if (w.top + w.bottom) / 2 > 740.0)
         rows = group_rows(words, settings)
-        assert _body_rows(body, words, rows, above, below, settings) == \
+        assert body_rows(body, words, rows, above, below, settings) == \
             group_rows(body, settings)

@@ -53,6 +53,7 @@ from pipeline.readers.pdf_layout import (
     Line,
     TableItem,
     Word,
+    body_rows,
     find_gutter,
     group_rows,
     layout_page,
@@ -61,12 +62,12 @@ from pipeline.readers.pdf_layout import (
 from pipeline.readers.pdf_tables import (
     TableData,
     TableSettings,
-    _centers,
     continues,
     header_tables,
     merge_continuation,
     ruled_tables,
     text_tables,
+    word_centers,
 )
 from schemas.document import Block, Document, finalize_blocks
 
@@ -338,11 +339,11 @@ def _read_page(page: Any, number: int, settings: PdfSettings) -> PageResult:
         if tables:
             words, body = kept.outside(tables)  # a table's own columns are no page gutter
             rows = group_rows(words, settings.layout)
-        body_rows = _body_rows(body, words, rows, *kept.outside_body(), settings.layout)
-        gutter = find_gutter(body, width, settings.layout, body_rows)
+        rows_of_body = body_rows(body, words, rows, *kept.outside_body(), settings.layout)
+        gutter = find_gutter(body, width, settings.layout, rows_of_body)
         if gutter is None:
             found = text_tables(body, number, width, height, settings.tables, settings.layout,
-                                body_rows)
+                                rows_of_body)
             if found:
                 tables += found
                 words, body = kept.outside(found)
@@ -351,7 +352,7 @@ def _read_page(page: Any, number: int, settings: PdfSettings) -> PageResult:
     else:
         rows = group_rows(words, settings.layout)  # group_rows(words), shared with the body
         gutter = find_gutter(body, width, settings.layout,
-                             _body_rows(body, words, rows, *kept.outside_body(),
+                             body_rows(body, words, rows, *kept.outside_body(),
                                         settings.layout))
     result.tables = tables
     items = [TableItem(i, *_xyxy(t.bbox)) for i, t in enumerate(tables)]
@@ -362,29 +363,6 @@ def _read_page(page: Any, number: int, settings: PdfSettings) -> PageResult:
             mid = (it.top + it.bottom) / 2
             it.band = "top" if mid < body_top else "bottom" if mid > body_bottom else ""
     return result
-
-
-def _body_rows(body: list[Word], words: list[Word], rows: list[list[Word]],
-               above: int, below: int, layout: LayoutSettings) -> list[list[Word]]:
-    """group_rows of `body` (the words of `words` centered between the bands: `above` words
-    lie above it, `below` below it), from `rows`, the group_rows of `words`, when no row
-    holds words on both sides of a band's edge. group_rows makes its rows of consecutive
-    words in the order of their centers, where the body's come in one stretch after those
-    above: the first rows then hold exactly the words above (the last ones those below),
-    the others group alike."""
-    if above + len(body) + below != len(words):  # a word without a center (NaN)
-        return group_rows(body, layout)
-    start = seen = 0
-    while seen < above:
-        seen += len(rows[start])
-        start += 1
-    end, seen_below = len(rows), 0
-    while seen_below < below:
-        end -= 1
-        seen_below += len(rows[end])
-    if seen != above or seen_below != below:  # a row across a band's edge
-        return group_rows(body, layout)
-    return rows[start:end] if start or end < len(rows) else rows
 
 
 def _read_ocr_page(ocr: PdfOcr, unusable: PageResult, settings: PdfSettings) -> PageResult:
@@ -410,7 +388,7 @@ class _Kept:
     def __init__(self, page: Any, words: list[Word], body_top: float, body_bottom: float
                  ) -> None:
         self.words = words
-        self.cx, self.cy = _centers(page, words)
+        self.cx, self.cy = word_centers(page, words)
         self.body_top, self.body_bottom = body_top, body_bottom
         self.body = (body_top <= self.cy) & (self.cy <= body_bottom)
 

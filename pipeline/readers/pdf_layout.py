@@ -137,6 +137,29 @@ def group_rows(words: Sequence[Word], settings: LayoutSettings) -> list[list[Wor
     return rows
 
 
+def body_rows(body: list[Word], words: list[Word], rows: list[list[Word]],
+               above: int, below: int, layout: LayoutSettings) -> list[list[Word]]:
+    """group_rows of `body` (the words of `words` centered between the bands: `above` words
+    lie above it, `below` below it), from `rows`, the group_rows of `words`, when no row
+    holds words on both sides of a band's edge. group_rows makes its rows of consecutive
+    words in the order of their centers, where the body's come in one stretch after those
+    above: the first rows then hold exactly the words above (the last ones those below),
+    the others group alike."""
+    if above + len(body) + below != len(words):  # a word without a center (NaN)
+        return group_rows(body, layout)
+    start = seen = 0
+    while seen < above:
+        seen += len(rows[start])
+        start += 1
+    end, seen_below = len(rows), 0
+    while seen_below < below:
+        end -= 1
+        seen_below += len(rows[end])
+    if seen != above or seen_below != below:  # a row across a band's edge
+        return group_rows(body, layout)
+    return rows[start:end] if start or end < len(rows) else rows
+
+
 _x0 = attrgetter("x0")
 _top_then_x0 = attrgetter("top", "x0")
 _top = attrgetter("top")

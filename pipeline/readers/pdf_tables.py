@@ -105,7 +105,7 @@ def cell_text(words: Sequence[Word], layout: LayoutSettings) -> str:
 _SIDES = tuple(attrgetter(side) for side in ("x0", "x1", "top", "bottom"))
 
 
-def _centers(page: Any, words: Sequence[Word]) -> tuple[np.ndarray, np.ndarray]:
+def word_centers(page: Any, words: Sequence[Word]) -> tuple[np.ndarray, np.ndarray]:
     """The centers of the words' boxes; from the boxes the fast path made with the words
     (``FastPage.word_boxes``) when these are its words."""
     boxes = getattr(page, "word_boxes", None)
@@ -167,7 +167,7 @@ def ruled_tables(page: Any, words: Sequence[Word], page_no: int, settings: Table
     found = page.find_tables(table_settings=settings.ruled)
     if not found:
         return out
-    cx, cy = _centers(page, words)
+    cx, cy = word_centers(page, words)
     for t in found:
         x0s = set(map(_X0, t.cells))
         col_x = sorted({round(x, 1) for x in x0s})

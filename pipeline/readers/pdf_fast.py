@@ -90,14 +90,15 @@ class FastPdf:
         self.doc: pdfium.PdfDocument | None = None
         self.fonts: dict[int, tuple[str, bool]] = {}
         self.open_pages: dict[int, Any] = {}  # id → FPDF_PAGE
-        self.buffers = PageBuffers(_CLASS) if native() is not None else None
-        self.object_buffers = ObjectBuffers() if native() is not None else None
         if self.settings.enabled:
             try:
                 self.doc = pdfium.PdfDocument(str(path))
             except pdfium.PdfiumError:
                 self.doc = None  # pdfplumber alone reads the file (and reports its errors)
         self.n_pages = len(self.doc) if self.doc is not None else 0
+        in_c = self.doc is not None and native() is not None  # buffers only for pages read
+        self.buffers = PageBuffers(_CLASS) if in_c else None
+        self.object_buffers = ObjectBuffers() if in_c else None
 
     def __len__(self) -> int:
         return self.n_pages

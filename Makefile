@@ -11,11 +11,16 @@ STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 
-.PHONY: run test lint install install-dev clean samples eval eval-ocr ocr-deps
+.PHONY: run test lint install install-dev clean samples eval eval-ocr ocr-deps compiled
 
 OCR_PACKAGES := tesseract-ocr tesseract-ocr-fra
 
-install: $(STAMP) ocr-deps
+install: $(STAMP) ocr-deps compiled
+
+# the PDF layout modules compiled with mypyc (pipeline/readers/compiled.py): built again
+# only when their sources changed; without a compiler the Python modules run
+compiled: $(STAMP)
+	-@$(BIN)/python -m pipeline.readers.compile_layout
 
 ocr-deps:
 	@if ! tesseract --list-langs 2>/dev/null | grep -qx fra; then \
@@ -43,10 +48,10 @@ $(DEV_STAMP): $(STAMP) requirements-dev.lock
 	$(PIP) -r requirements-dev.lock
 	@touch $(DEV_STAMP)
 
-run: $(STAMP) ocr-deps
+run: $(STAMP) ocr-deps compiled
 	$(BIN)/ptsm run
 
-test: $(DEV_STAMP) ocr-deps
+test: $(DEV_STAMP) ocr-deps compiled
 	$(BIN)/ruff check .
 	$(BIN)/pytest -q
 

@@ -5,8 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from pipeline.ingest.sniff import DOCX, HTML, PDF, TEXT
+from pipeline.readers import compiled
 from pipeline.readers.errors import ReaderError
 from schemas.document import Document
+
+compiled.install()  # the PDF layout modules compiled by mypyc, when built for these sources
 
 
 def read_document(path: Path, media_type: str, *, source_uri: str, doc_id: str,

@@ -300,8 +300,8 @@ def find_gutter(words: Sequence[Word], width: float, settings: LayoutSettings,
     if len(left_rows) < need or len(group_rows(right, settings)) < need:
         return None
     left_x0 = min(w.x0 for w in left)
-    ends = sorted(max(w.x1 for w in r) for r in left_rows)
-    median_end = ends[len(ends) // 2]
+    row_ends = sorted(max(w.x1 for w in r) for r in left_rows)
+    median_end = row_ends[len(row_ends) // 2]
     if median_end - left_x0 < settings.column_fill * (gutter.x0 - left_x0):
         return None
     # the columns must sit side by side, not one above the other
@@ -378,8 +378,8 @@ def layout_page(words: Sequence[Word], tables: Sequence[TableItem], gutter: Gutt
     prev_cut = float("-inf")
     fi = 0
     for cut in cuts:
-        for col in (1, 2):
-            items.extend(it for it in col_items[col] if prev_cut <= it.top < cut)
+        for k in (1, 2):
+            items.extend(it for it in col_items[k] if prev_cut <= it.top < cut)
         if fi < len(full_items):
             items.append(full_items[fi])
             fi += 1
@@ -397,7 +397,8 @@ def _in_spans(words: Sequence[Word], spanning: Sequence[Word]) -> list[bool]:
     s_top = np.array([w.top for w in spanning], np.float64)[None, :]
     s_bottom = np.array([w.bottom for w in spanning], np.float64)[None, :]
     overlap = np.minimum(bottom, s_bottom) - np.maximum(top, s_top)
-    return (overlap > 0.5 * (bottom - top)).any(axis=1).tolist()
+    spanned: list[bool] = np.asarray((overlap > 0.5 * (bottom - top)).any(axis=1)).tolist()
+    return spanned
 
 
 def _mark_columns_right(items: Iterable[Line | TableItem]) -> None:

@@ -91,7 +91,7 @@ def cell_text(words: Sequence[Word], layout: LayoutSettings) -> str:
             continue
         bullet = bullet_of(text)
         if not paras:
-            dash_list = bool(bullet) and bullet[0][:1] in BULLET_DASHES
+            dash_list = bullet is not None and bullet[0][:1] in BULLET_DASHES
         # a dash opens an item only in a cell that starts with one ("Avril - Mai\n- Juin")
         if bullet and bullet[0][:1] in BULLET_DASHES and not dash_list:
             bullet = None
@@ -122,7 +122,8 @@ def _table_rows(cells: Sequence[Cell], xs: Sequence[float]) -> list[list[Cell | 
     a column's x0; `xs`: the cells' distinct x0, sorted), without its Row objects."""
     column = {x: k for k, x in enumerate(xs)}
     rows: list[list[Cell | None]] = []
-    top = row = None
+    top: float | None = None
+    row: list[Cell | None] | None = None
     for c in sorted(cells, key=_TOP_X0):
         if row is None or c[1] != top:  # a row: cells of one top (as itertools.groupby)
             top, row = c[1], [None] * len(xs)
@@ -150,13 +151,13 @@ def _cell_texts(words: Sequence[Word], cx: np.ndarray, cy: np.ndarray,
               & (box[:, 1:2] <= cy) & (cy < box[:, 3:4]))
     cell_of, word_of = np.nonzero(member)  # by cell, then word order
     bounds = np.searchsorted(cell_of, np.arange(len(cells) + 1)).tolist()
-    word_of = word_of.tolist()
+    order: list[int] = word_of.tolist()
     texts = []
     for a, b in zip(bounds, bounds[1:], strict=False):
         if b - a == 1:  # cell_text of one word, without the call
-            texts.append(words[word_of[a]].text.strip())
+            texts.append(words[order[a]].text.strip())
         else:
-            texts.append(cell_text([words[i] for i in word_of[a:b]], layout))
+            texts.append(cell_text([words[i] for i in order[a:b]], layout))
     return texts
 
 
@@ -369,8 +370,8 @@ def _grid(run: list[list[list[Word]]], page_no: int, width: float, height: float
 
     grid: list[list[list[Word]]] = []
     for segs in run:
-        slots = [slot(s) for s in segs]
-        if any(s is None for s in slots) or len(set(slots)) != len(slots):
+        slots = [k for k in map(slot, segs) if k is not None]
+        if len(slots) != len(segs) or len(set(slots)) != len(slots):
             return None
         if len(segs) >= 2 or not grid:
             grid.append([[] for _ in range(n)])

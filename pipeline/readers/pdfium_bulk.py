@@ -28,6 +28,8 @@ from typing import Any
 import numpy as np
 import pypdfium2.raw as pdfium_c
 
+from pipeline.readers.compiled import cache_dir
+
 log = logging.getLogger(__name__)
 SOURCE = Path(__file__).with_suffix(".c")
 
@@ -77,10 +79,6 @@ def _address(fn: Any) -> int:
 _CFLAGS = ("-O2", "-shared", "-fPIC", "-ffp-contract=off")
 
 
-def _cache_dir() -> Path:
-    return Path(os.environ.get("PTSM_CACHE_DIR") or Path.home() / ".cache" / "ptsm")
-
-
 @lru_cache(maxsize=1)
 def native() -> ctypes.CDLL | None:
     """The compiled loops (compiled on first use, then cached), or None without a compiler."""
@@ -92,7 +90,7 @@ def native() -> ctypes.CDLL | None:
     tag = hashlib.sha256(b"\0".join([source, sys.platform.encode(), platform.machine().encode(),
                                       str(compiler).encode(), " ".join(_CFLAGS).encode()])
                          ).hexdigest()[:16]
-    target = _cache_dir() / f"pdfium_bulk-{tag}.so"
+    target = cache_dir() / f"pdfium_bulk-{tag}.so"
     if not target.exists():
         if compiler is None:
             log.info("no C compiler: PDFium pages are read call by call")

@@ -32,7 +32,7 @@ from pdfplumber.table import Table, TableSettings
 from pdfplumber.utils.text import LIGATURES
 
 from pipeline.readers import pdfium_bulk
-from pipeline.readers.pdf_layout import Word, is_bold
+from pipeline.readers.pdf_layout import Word, is_bold, make_words
 from pipeline.readers.pdf_ruled import Edge, find_cells_of_lines
 from pipeline.readers.pdfium_bulk import (
     ObjectBuffers,
@@ -315,9 +315,10 @@ def words_in_c(buffers: PageBuffers, n: int, n_fonts: int, height: float, font: 
         text = text.translate(_LIGATURES)
     boxes = buffers.boxes[:, :n_words].copy()  # x0, x1, top, bottom
     sizes = [round(v, 2) for v in buffers.sizes[:n_sizes].tolist()]
-    return list(map(Word, text.split("\x00"), *boxes.tolist(),
-                    map(sizes.__getitem__, buffers.word_size_id[:n_words].tolist()),
-                    buffers.word_bold[:n_words].tolist())), tuple(boxes)
+    x0, x1, top, bottom = boxes.tolist()
+    return make_words(text.split("\x00"), x0, x1, top, bottom,
+                      list(map(sizes.__getitem__, buffers.word_size_id[:n_words].tolist())),
+                      buffers.word_bold[:n_words].tolist()), tuple(boxes)
 
 
 def group_words(chars: PageChars, height: float, font: Any, x_tolerance_ratio: float,
@@ -342,9 +343,9 @@ def group_words(chars: PageChars, height: float, font: Any, x_tolerance_ratio: f
     sizes = size.tolist()
     rounded = {v: round(v, 2) for v in set(sizes)}  # few distinct sizes on a page
     bold = [f[1] for f in fonts]
-    return list(map(Word, text.split("\x00")[1:], x0.tolist(), x1.tolist(), top.tolist(),
-                    bottom.tolist(), map(rounded.__getitem__, sizes),
-                    map(bold.__getitem__, font_id.tolist()))), (x0, x1, top, bottom)
+    return make_words(text.split("\x00")[1:], x0.tolist(), x1.tolist(), top.tolist(),
+                      bottom.tolist(), list(map(rounded.__getitem__, sizes)),
+                      list(map(bold.__getitem__, font_id.tolist()))), (x0, x1, top, bottom)
 
 
 WordBoxes = tuple[str, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]

@@ -19,7 +19,7 @@ _LOWER_START = re.compile(r"^[a-zà-öø-ÿœæ]")
 _WORD_HYPHENS = ("-", "\u2010", "\u2011", "\u00ad")
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class Word:
     """One pdfplumber word with the font facts the reader needs."""
 
@@ -31,8 +31,26 @@ class Word:
     size: float
     bold: bool
 
+    # written out (not dataclass-made) so that mypyc compiles it: a page makes hundreds
+    def __init__(self, text: str, x0: float, x1: float, top: float, bottom: float,
+                 size: float, bold: bool) -> None:
+        self.text = text
+        self.x0 = x0
+        self.x1 = x1
+        self.top = top
+        self.bottom = bottom
+        self.size = size
+        self.bold = bold
 
-@dataclass(slots=True)
+
+def make_words(texts: list[str], x0: list[float], x1: list[float], top: list[float],
+               bottom: list[float], size: list[float], bold: list[bool]) -> list[Word]:
+    """Words from parallel lists (compiled, a loop here is quicker than ``map(Word, …)``)."""
+    return [Word(texts[i], x0[i], x1[i], top[i], bottom[i], size[i], bold[i])
+            for i in range(len(texts))]
+
+
+@dataclass(slots=True, init=False)
 class Line:
     """One visual line of text inside a column (or spanning the page)."""
 
@@ -43,10 +61,25 @@ class Line:
     bottom: float
     size: float
     bold: bool
-    page: int = 0
-    column: int = 0  # 0: full width, 1: left column, 2: right column
-    band: str = ""  # "top" / "bottom" when inside the header / footer band
-    col_x1: float = 0.0  # right edge of the text of its column on the page
+    page: int
+    column: int  # 0: full width, 1: left column, 2: right column
+    band: str  # "top" / "bottom" when inside the header / footer band
+    col_x1: float  # right edge of the text of its column on the page
+
+    def __init__(self, text: str, x0: float, x1: float, top: float, bottom: float,
+                 size: float, bold: bool, page: int = 0, column: int = 0, band: str = "",
+                 col_x1: float = 0.0) -> None:  # written out for mypyc, as Word's
+        self.text = text
+        self.x0 = x0
+        self.x1 = x1
+        self.top = top
+        self.bottom = bottom
+        self.size = size
+        self.bold = bold
+        self.page = page
+        self.column = column
+        self.band = band
+        self.col_x1 = col_x1
 
 
 @dataclass(slots=True)

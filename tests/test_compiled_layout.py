@@ -80,9 +80,25 @@ def test_without_a_build_of_these_sources_the_python_modules_run(tmp_path: Path)
 @needs_build
 def test_compiled_and_python_modules_read_the_repository_pdfs_alike() -> None:
     compiled.build()
-    with_compiled = json.loads(_python(READ_ALL))
-    with_python = json.loads(_python(READ_ALL, PTSM_COMPILED="0"))
+    # the JSON texts themselves (json.loads would take 10 and 10.0 as equal)
+    with_compiled = {k: json.dumps(v, sort_keys=True)
+                     for k, v in json.loads(_python(READ_ALL)).items()}
+    with_python = {k: json.dumps(v, sort_keys=True)
+                   for k, v in json.loads(_python(READ_ALL, PTSM_COMPILED="0")).items()}
     assert len(with_compiled) >= 40
     assert with_compiled.keys() == with_python.keys()
     differ = [k for k in with_compiled if with_compiled[k] != with_python[k]]
     assert not differ, differ
+
+
+@needs_build
+def test_a_failed_build_is_reported_and_not_tried_again_unless_asked(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from pipeline.readers import compile_layout
+
+    monkeypatch.setenv("PTSM_CACHE_DIR", str(tmp_path))
+    compiled.failed_marker().write_text("error: an earlier build failed\n", encoding="utf-8")
+    assert compile_layout.main([]) == 1  # at once: no build started
+    assert "failed before" in capsys.readouterr().err
+    assert not compiled.build_folder().exists()

@@ -53,18 +53,28 @@ def _source(module: str) -> Path:
     return _ROOT.joinpath(*module.split(".")).with_suffix(".py")
 
 
+def _sources() -> list[bytes]:
+    return [_source(m).read_bytes() for m in MODULES]
+
+
 def source_tag(sources: Sequence[bytes] | None = None) -> str:
-    """The hash naming a build: the modules' sources and the Python build they run on."""
-    if sources is None:
-        sources = [_source(m).read_bytes() for m in MODULES]
-    parts = [*sources, sys.implementation.cache_tag.encode(), platform.machine().encode(),
-             sys.version.encode()]
+    """The hash naming a build: the modules' sources (only these: what they import from
+    elsewhere is compiled as untyped Python objects) and the Python build they run on."""
+    parts = [*(_sources() if sources is None else sources), sys.version.encode(),
+             sys.implementation.cache_tag.encode(), sys.abiflags.encode(),
+             importlib.machinery.EXTENSION_SUFFIXES[0].encode(), platform.machine().encode()]
     return hashlib.sha256(b"\0".join(parts)).hexdigest()[:16]
 
 
-def build_folder() -> Path:
+def build_folder(sources: Sequence[bytes] | None = None) -> Path:
     """Where the build of the current sources lives (complete when it holds ``complete``)."""
-    return cache_dir() / f"layout-{source_tag()}"
+    return cache_dir() / f"layout-{source_tag(sources)}"
+
+
+def failed_marker(sources: Sequence[bytes] | None = None) -> Path:
+    """Written when the build of these sources failed (with why): not tried again unless
+    asked."""
+    return build_folder(sources).with_suffix(".failed")
 
 
 class _Finder(importlib.abc.MetaPathFinder):
@@ -93,7 +103,7 @@ def install() -> bool:
         return True
     try:
         folder = build_folder()
-    except OSError:  # sources not readable (an odd install): the Python modules
+    except (OSError, RuntimeError):  # sources not readable, no home folder: Python modules
         return False
     if not (folder / DONE).exists():
         return False
@@ -125,29 +135,44 @@ class BuildError(RuntimeError):
 
 def build() -> Path:
     """Compile MODULES for the current sources (once: an existing build is kept); the build
-    folder. Raises BuildError when mypyc or the compiler fails."""
-    folder = build_folder()
+    folder. The sources are copied first and the copies hashed and compiled, so that a
+    file edited meanwhile cannot end in the build of another hash; what they import from
+    the rest of the package is missing there, so mypyc treats it as untyped (no runtime
+    check tied to another module's types). Raises BuildError when mypyc or the compiler
+    fails (and writes :func:`failed_marker`), OSError when the cache is not writable."""
+    sources = _sources()
+    folder = build_folder(sources)
     if (folder / DONE).exists():
         return folder
     folder.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=folder.parent) as tmp:
-        out = Path(tmp) / "out"
+    with tempfile.TemporaryDirectory(dir=folder.parent, prefix="building-") as tmp:
+        src, out = Path(tmp) / "src", Path(tmp) / "out"
+        paths = []
+        for module, text in zip(MODULES, sources, strict=True):
+            path = src.joinpath(*module.split(".")).with_suffix(".py")
+            for package in path.relative_to(src).parents[:-1]:
+                (src / package).mkdir(parents=True, exist_ok=True)
+                (src / package / "__init__.py").touch()
+            path.write_bytes(text)
+            paths.append(str(path.relative_to(src)))
         env = {**os.environ, "MYPY_CACHE_DIR": str(Path(tmp) / "mypy-cache")}
-        paths = [str(_source(m).relative_to(_ROOT)) for m in MODULES]
         try:
             done = subprocess.run(
                 [sys.executable, "-c", _SETUP, str(out), str(Path(tmp) / "c"), GROUP, *paths],
-                cwd=_ROOT, env=env, capture_output=True, text=True, timeout=900)
+                cwd=src, env=env, capture_output=True, text=True, timeout=900)
         except (OSError, subprocess.SubprocessError) as exc:
-            raise BuildError(f"mypyc could not run: {exc}") from exc
+            done = subprocess.CompletedProcess([], 1, "", f"mypyc could not run: {exc}")
         if done.returncode != 0:
             lines = (done.stdout + done.stderr).strip().splitlines()
-            raise BuildError("\n".join(line for line in lines if "error" in line.lower())
-                             or "\n".join(lines[-20:]))
-        (out / DONE).write_text(source_tag() + "\n", encoding="utf-8")
+            why = ("\n".join(line for line in lines if "error" in line.lower())
+                   or "\n".join(lines[-20:]))
+            failed_marker(sources).write_text(why + "\n", encoding="utf-8")
+            raise BuildError(why)
+        (out / DONE).write_text(folder.name + "\n", encoding="utf-8")
         try:
             os.replace(out, folder)  # atomic; a parallel build may have won the race
         except OSError:
             if not (folder / DONE).exists():
                 raise
+    failed_marker(sources).unlink(missing_ok=True)
     return folder

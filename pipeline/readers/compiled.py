@@ -7,7 +7,7 @@ into the per-user cache folder (``$PTSM_CACHE_DIR`` or ``~/.cache/ptsm``), in a 
 by the hash of their sources and of the Python build. Importing ``pipeline.readers`` installs
 an import finder that serves the compiled modules when that folder exists: edited sources
 (another hash), ``PTSM_COMPILED=0``, no C compiler or no Python headers, and the Python
-modules run instead (same Documents, a test compares them; reading takes ~10 % more CPU).
+modules run instead (same Documents, a test compares them; reading takes ~17 % more CPU).
 """
 
 from __future__ import annotations

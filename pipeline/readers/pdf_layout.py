@@ -50,7 +50,7 @@ def make_words(texts: list[str], x0: list[float], x1: list[float], top: list[flo
             for i in range(len(texts))]
 
 
-@dataclass(slots=True, init=False)
+@dataclass(slots=True)
 class Line:
     """One visual line of text inside a column (or spanning the page)."""
 
@@ -61,25 +61,10 @@ class Line:
     bottom: float
     size: float
     bold: bool
-    page: int
-    column: int  # 0: full width, 1: left column, 2: right column
-    band: str  # "top" / "bottom" when inside the header / footer band
-    col_x1: float  # right edge of the text of its column on the page
-
-    def __init__(self, text: str, x0: float, x1: float, top: float, bottom: float,
-                 size: float, bold: bool, page: int = 0, column: int = 0, band: str = "",
-                 col_x1: float = 0.0) -> None:  # written out for mypyc, as Word's
-        self.text = text
-        self.x0 = x0
-        self.x1 = x1
-        self.top = top
-        self.bottom = bottom
-        self.size = size
-        self.bold = bold
-        self.page = page
-        self.column = column
-        self.band = band
-        self.col_x1 = col_x1
+    page: int = 0
+    column: int = 0  # 0: full width, 1: left column, 2: right column
+    band: str = ""  # "top" / "bottom" when inside the header / footer band
+    col_x1: float = 0.0  # right edge of the text of its column on the page
 
 
 @dataclass(slots=True)
